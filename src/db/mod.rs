@@ -1,0 +1,133 @@
+//! SQLite behind an r2d2 pool: migrations on start, and `Db::run`, the one door every query goes through.
+//!
+//! `Db::run` moves the work to the blocking pool and records, for the current request, how many
+//! statements ran and how long the database took: that is what the `Server-Timing` header reports.
+
+pub mod settings;
+
+use std::cell::Cell;
+use std::future::{Ready, ready};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use anyhow::Context;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::Connection;
+use rusqlite::trace::{TraceEvent, TraceEventCodes};
+use rusqlite_migration::{M, Migrations};
+
+use crate::web::error::AppError;
+use crate::web::timing::Meter;
+
+/// The connection pool.
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/0001_foundation.sql"))];
+
+thread_local! {
+    /// Statements finished on this thread since the last `Db::run` began.
+    static STATEMENTS: Cell<u32> = const { Cell::new(0) };
+}
+
+fn count_statement(event: TraceEvent<'_>) {
+    if let TraceEvent::Profile(..) = event {
+        STATEMENTS.with(|n| n.set(n.get() + 1));
+    }
+}
+
+/// Opens (creating if needed) the database file, applies pending migrations and returns a pool.
+pub fn open(path: &Path) -> anyhow::Result<Pool> {
+    let manager = SqliteConnectionManager::file(path).with_init(|conn| {
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )?;
+        conn.trace_v2(TraceEventCodes::SQLITE_TRACE_PROFILE, Some(count_statement));
+        Ok(())
+    });
+    let pool = r2d2::Pool::builder()
+        .max_size(8)
+        .build(manager)
+        .with_context(|| format!("cannot open the database {}", path.display()))?;
+    let mut conn = pool.get()?;
+    Migrations::from_slice(MIGRATIONS)
+        .to_latest(&mut conn)
+        .context("cannot migrate the database")?;
+    Ok(pool)
+}
+
+/// Runs `work` with a pooled connection on the calling thread (for start-up and tools, not handlers).
+pub fn with_conn<T>(pool: &Pool, work: impl FnOnce(&Connection) -> T) -> anyhow::Result<T> {
+    let conn = pool.get()?;
+    Ok(work(&conn))
+}
+
+/// A request's handle on the database: the pool plus the request's cost meter.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    meter: Arc<Meter>,
+}
+
+impl Db {
+    /// A handle outside any request (the meter is thrown away).
+    pub fn detached(pool: Pool) -> Self {
+        Db {
+            pool,
+            meter: Arc::default(),
+        }
+    }
+
+    /// Runs `work` on the blocking pool with one connection, counting its statements and time.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&Connection) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let started = Instant::now();
+        let (value, statements) = web::block(move || -> anyhow::Result<(T, u32)> {
+            let conn = pool.get().context("no database connection available")?;
+            STATEMENTS.with(|n| n.set(0));
+            let value = work(&conn);
+            Ok((value, STATEMENTS.with(Cell::get)))
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
+        .map_err(AppError::Internal)?;
+        self.meter.add_db(started.elapsed(), statements);
+        Ok(value)
+    }
+
+    /// The pool, for code that must outlive the request.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+}
+
+impl FromRequest for Db {
+    type Error = AppError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(pool) = req.app_data::<web::Data<Pool>>() else {
+            return ready(Err(AppError::Internal(anyhow::anyhow!(
+                "the database pool is not registered"
+            ))));
+        };
+        let meter = Meter::of(&req.extensions());
+        ready(Ok(Db {
+            pool: pool.get_ref().clone(),
+            meter,
+        }))
+    }
+}
+
+/// Reads the current request's meter (for code that has the request but not a `Db`).
+pub fn meter_of(req: &HttpRequest) -> Arc<Meter> {
+    Meter::of(&req.extensions())
+}

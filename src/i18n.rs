@@ -1,0 +1,162 @@
+//! English and Korean: which language a request reads, and the catalog lookup every page text goes through.
+//!
+//! The catalogs are `locales/en.yml` and `locales/ko.yml`, compiled in by rust-i18n. A request's
+//! language comes from `?lang=`, then the `lang` cookie, then `Accept-Language`, then English.
+
+use actix_web::HttpRequest;
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+
+/// The name of the plain (script-readable) cookie that remembers the language choice.
+pub const LANG_COOKIE: &str = "lang";
+
+/// A language authlab's pages speak.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lang {
+    /// English, the default.
+    #[default]
+    En,
+    /// Korean, the language of the notes.
+    Ko,
+}
+
+impl Lang {
+    /// Both languages, in the order the switch shows them.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ko];
+
+    /// The BCP 47 code, as in `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ko => "ko",
+        }
+    }
+
+    /// The language's own name, for the switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Ko => "한국어",
+        }
+    }
+
+    /// Reads a code such as `ko`, `ko-KR` or `EN`; anything else is `None`.
+    pub fn parse(code: &str) -> Option<Lang> {
+        let primary = code.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Lang::En),
+            "ko" => Some(Lang::Ko),
+            _ => None,
+        }
+    }
+
+    /// The language a request asked for: `?lang=`, the `lang` cookie, `Accept-Language`, or English.
+    pub fn of(req: &HttpRequest) -> Lang {
+        query_lang(req.query_string())
+            .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())))
+            .or_else(|| {
+                req.headers()
+                    .get(actix_web::http::header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(from_accept_language)
+            })
+            .unwrap_or_default()
+    }
+
+    /// The catalog text for `key` in this language (English when the key is missing here).
+    pub fn t(self, key: &str) -> String {
+        crate::_rust_i18n_try_translate(self.code(), key)
+            .map(|text| text.into_owned())
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The catalog text for `key` with each `%{name}` replaced by its value.
+    pub fn t_with(self, key: &str, args: &[(&str, &str)]) -> String {
+        args.iter().fold(self.t(key), |text, (name, value)| {
+            text.replace(&format!("%{{{name}}}"), value)
+        })
+    }
+}
+
+/// Whether `key` is in the catalog of `lang` itself (no fallback): what the catalog tests check.
+pub fn has_key(lang: Lang, key: &str) -> bool {
+    crate::_rust_i18n_backend()
+        .translate(lang.code(), key)
+        .is_some()
+}
+
+fn query_lang(query: &str) -> Option<Lang> {
+    query_lang_value(query).and_then(Lang::parse)
+}
+
+fn query_lang_value(query: &str) -> Option<&str> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| *name == "lang")
+        .map(|(_, value)| value)
+}
+
+/// Picks the first supported language from an `Accept-Language` header, honouring `q` weights.
+fn from_accept_language(header: &str) -> Option<Lang> {
+    let mut choices: Vec<(f32, Lang)> = header
+        .split(',')
+        .filter_map(|item| {
+            let mut parts = item.split(';');
+            let lang = Lang::parse(parts.next()?)?;
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (q > 0.0).then_some((q, lang))
+        })
+        .collect();
+    choices.sort_by(|a, b| b.0.total_cmp(&a.0));
+    choices.first().map(|(_, lang)| *lang)
+}
+
+/// Middleware: a supported `?lang=` is remembered in the `lang` cookie (plain, SameSite=Lax, a year).
+pub async fn remember_choice(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let chosen = query_lang(req.query_string());
+    let mut res = next.call(req).await?;
+    if let Some(lang) = chosen {
+        let cookie = Cookie::build(LANG_COOKIE, lang.code())
+            .path("/")
+            .same_site(SameSite::Lax)
+            .max_age(Duration::days(365))
+            .finish();
+        res.response_mut().add_cookie(&cookie)?;
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_honours_weights_and_skips_unknown_languages() {
+        assert_eq!(
+            from_accept_language("ko-KR,ko;q=0.9,en;q=0.8"),
+            Some(Lang::Ko)
+        );
+        assert_eq!(
+            from_accept_language("fr-FR, en;q=0.5, ko;q=0.7"),
+            Some(Lang::Ko)
+        );
+        assert_eq!(from_accept_language("fr, de"), None);
+        assert_eq!(from_accept_language("ko;q=0, en;q=0.1"), Some(Lang::En));
+    }
+
+    #[test]
+    fn unknown_codes_are_not_languages() {
+        assert_eq!(Lang::parse("xx"), None);
+        assert_eq!(Lang::parse(""), None);
+        assert_eq!(Lang::parse("KO"), Some(Lang::Ko));
+    }
+}

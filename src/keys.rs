@@ -1,0 +1,94 @@
+//! The server's three secrets — cookie key, JWT secret, CSRF key — from the environment or
+//! generated once and kept in the `settings` table, so a restart keeps everyone logged in.
+
+use actix_web::cookie::Key;
+use anyhow::{Context, bail};
+
+use crate::config::{Secret, Settings};
+use crate::db::{self, Pool};
+
+/// Bytes in a cookie key (actix signs with half and encrypts with the other half).
+pub const COOKIE_KEY_BYTES: usize = 64;
+/// Fewest bytes in a JWT secret (HS256 wants at least the hash size).
+pub const JWT_SECRET_MIN_BYTES: usize = 32;
+/// Fewest bytes in a CSRF key.
+pub const CSRF_KEY_MIN_BYTES: usize = 32;
+
+/// The keys in force.
+#[derive(Clone)]
+pub struct Keys {
+    /// Signs the cookie scheme's cookie.
+    pub cookie: Key,
+    /// HS256 secret for JWTs, used as given.
+    pub jwt: Vec<u8>,
+    /// HMAC key for CSRF tokens.
+    pub csrf: Vec<u8>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys([redacted])")
+    }
+}
+
+impl Keys {
+    /// Takes each key from the settings, or from the database (generating it the first time).
+    /// A key that is given but too short is refused with a message saying which and how long.
+    pub fn load(settings: &Settings, pool: &Pool) -> anyhow::Result<Keys> {
+        let cookie = match &settings.cookie_key {
+            Some(secret) => {
+                let bytes = secret.decoded();
+                if bytes.len() < COOKIE_KEY_BYTES {
+                    bail!(
+                        "AUTHLAB_COOKIE_KEY is {} bytes; it must be {COOKIE_KEY_BYTES} bytes (raw or base64). \
+                         Unset it to let authlab generate and keep one.",
+                        bytes.len()
+                    );
+                }
+                bytes
+            }
+            None => stored(pool, "cookie_key", COOKIE_KEY_BYTES)?,
+        };
+        let jwt = given_or_stored(
+            settings.jwt_secret.as_ref().map(|s| s.raw().to_vec()),
+            pool,
+            "jwt_secret",
+            JWT_SECRET_MIN_BYTES,
+            "AUTHLAB_JWT_SECRET",
+        )?;
+        let csrf = given_or_stored(
+            settings.csrf_key.as_ref().map(Secret::decoded),
+            pool,
+            "csrf_key",
+            CSRF_KEY_MIN_BYTES,
+            "AUTHLAB_CSRF_KEY",
+        )?;
+        Ok(Keys {
+            cookie: Key::from(&cookie[..COOKIE_KEY_BYTES]),
+            jwt,
+            csrf,
+        })
+    }
+}
+
+fn given_or_stored(
+    given: Option<Vec<u8>>,
+    pool: &Pool,
+    name: &str,
+    min: usize,
+    variable: &str,
+) -> anyhow::Result<Vec<u8>> {
+    match given {
+        Some(bytes) if bytes.len() < min => bail!(
+            "{variable} is {} bytes; it must be at least {min} bytes. Unset it to let authlab generate and keep one.",
+            bytes.len()
+        ),
+        Some(bytes) => Ok(bytes),
+        None => stored(pool, name, min),
+    }
+}
+
+fn stored(pool: &Pool, name: &str, len: usize) -> anyhow::Result<Vec<u8>> {
+    db::with_conn(pool, |c| db::settings::get_or_generate(c, name, len))?
+        .with_context(|| format!("cannot read or store the generated {name}"))
+}

@@ -1,0 +1,15 @@
+//! authlab: a cookie, a server-side session, a DRF-style token and a JWT pair, side by side,
+//! each with pages that show what the browser holds, what crosses the wire and what the server keeps.
+
+rust_i18n::i18n!("locales", fallback = "en");
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod i18n;
+pub mod keys;
+pub mod pages;
+pub mod schemes;
+pub mod startup;
+pub mod users;
+pub mod web;

@@ -1,0 +1,122 @@
+//! The overview: the four schemes as four columns, the notes' comparison table and their Q&A.
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::schemes::Scheme;
+use crate::web::page::PageCtx;
+
+/// The rows of the comparison table, in order; each has a catalog key per scheme.
+const ROWS: [&str; 7] = [
+    "state",
+    "sent",
+    "server",
+    "expiry",
+    "logout",
+    "strengths",
+    "weaknesses",
+];
+
+/// The Q&A entries of the notes, answered.
+const QUESTIONS: [&str; 3] = ["custom_user", "jwt_needs_custom_user", "builtin_token"];
+
+/// One scheme's column.
+pub struct Column {
+    /// The scheme.
+    pub slug: &'static str,
+    /// Its route.
+    pub href: &'static str,
+    /// Its colour.
+    pub colour: &'static str,
+    /// Its name, tagline, what the browser holds and what each request sends (translated).
+    pub name: String,
+    /// One sentence on the idea.
+    pub tagline: String,
+    /// What the browser holds.
+    pub holds: String,
+    /// What each request sends.
+    pub sends: String,
+}
+
+/// One comparison row: its label and one cell per scheme.
+pub struct Row {
+    /// The row's label.
+    pub label: String,
+    /// The four cells, in scheme order.
+    pub cells: Vec<String>,
+}
+
+/// `GET /`.
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+pub struct Overview {
+    ctx: PageCtx,
+    columns: Vec<Column>,
+    rows: Vec<Row>,
+    questions: Vec<(String, String)>,
+}
+
+/// `GET /`: the overview page.
+pub async fn overview(ctx: PageCtx) -> Overview {
+    let columns = Scheme::ALL
+        .iter()
+        .map(|s| {
+            let part = |p: &str| ctx.t(format!("scheme.{}.{p}", s.slug()));
+            Column {
+                slug: s.slug(),
+                href: s.prefix(),
+                colour: s.colour(),
+                name: part("name"),
+                tagline: part("tagline"),
+                holds: part("holds"),
+                sends: part("sends"),
+            }
+        })
+        .collect();
+    let rows = ROWS
+        .iter()
+        .map(|row| Row {
+            label: ctx.t(format!("home.table.{row}.label")),
+            cells: Scheme::ALL
+                .iter()
+                .map(|s| ctx.t(format!("home.table.{row}.{}", s.slug())))
+                .collect(),
+        })
+        .collect();
+    let questions = QUESTIONS
+        .iter()
+        .map(|q| {
+            (
+                ctx.t(format!("home.qa.{q}.question")),
+                ctx.t(format!("home.qa.{q}.answer")),
+            )
+        })
+        .collect();
+    Overview {
+        ctx,
+        columns,
+        rows,
+        questions,
+    }
+}
+
+/// The catalog keys the overview builds at run time (the catalog test checks them too).
+pub fn dynamic_keys() -> Vec<String> {
+    let mut keys = Vec::new();
+    for row in ROWS {
+        keys.push(format!("home.table.{row}.label"));
+        for s in Scheme::ALL {
+            keys.push(format!("home.table.{row}.{}", s.slug()));
+        }
+    }
+    for q in QUESTIONS {
+        keys.push(format!("home.qa.{q}.question"));
+        keys.push(format!("home.qa.{q}.answer"));
+    }
+    for s in Scheme::ALL {
+        for part in ["name", "tagline", "holds", "sends"] {
+            keys.push(format!("scheme.{}.{part}", s.slug()));
+        }
+    }
+    keys
+}

@@ -1,0 +1,69 @@
+//! The shared pages — overview, sign-up, users — plus `/healthz`, the lab actions and static files.
+
+pub mod home;
+pub mod lab;
+pub mod signup;
+pub mod users;
+
+use actix_web::error::JsonPayloadError;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+use crate::web::error::AppError;
+
+/// Mounts the shared routes.
+pub fn mount(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/").get(home::overview))
+        .service(
+            web::resource("/signup")
+                .get(signup::form)
+                .post(signup::submit),
+        )
+        .service(web::resource("/users").get(users::list))
+        .service(web::resource("/healthz").get(healthz))
+        .service(web::resource("/static/{file}").get(static_file));
+    lab::mount(cfg);
+}
+
+/// `GET /healthz`: no authentication, no query — the benchmarks' baseline.
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json!({ "status": "ok" }).to_string())
+}
+
+/// Turns a JSON body problem into the DRF-shaped answer: 415, 413 or 400.
+pub fn json_error(err: JsonPayloadError, req: &HttpRequest) -> AppError {
+    match err {
+        JsonPayloadError::ContentType => AppError::UnsupportedMediaType(
+            req.headers()
+                .get(actix_web::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned(),
+        ),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            AppError::PayloadTooLarge
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            AppError::BadRequest(format!("Invalid input - {e}"))
+        }
+        JsonPayloadError::Deserialize(e) => AppError::BadRequest(format!("JSON parse error - {e}")),
+        other => AppError::BadRequest(format!("JSON parse error - {other}")),
+    }
+}
+
+/// The files under `static/`, compiled in so the binary runs from anywhere.
+const STATIC_FILES: &[(&str, &str, &str)] = &[(
+    "style.css",
+    "text/css; charset=utf-8",
+    include_str!("../../static/style.css"),
+)];
+
+async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let (_, content_type, body) = STATIC_FILES
+        .iter()
+        .find(|(file, _, _)| *file == name.as_str())
+        .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok().content_type(*content_type).body(*body))
+}

@@ -1,0 +1,139 @@
+//! `Application::build` binds the server (port 0 in tests) and `configure` mounts every route.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{NormalizePath, TrailingSlash, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{self, Pool};
+use crate::keys::Keys;
+use crate::users::throttle::LoginThrottle;
+use crate::users::{self, NewUser, password};
+use crate::web::{csrf, error, security, timing};
+use crate::{i18n, pages, schemes};
+
+/// Largest JSON body any route accepts.
+pub const JSON_LIMIT: usize = 32 * 1024;
+
+/// What every handler can reach: settings, the lab clock, the keys and the login throttle.
+#[derive(Debug)]
+pub struct AppState {
+    /// The settings the server started with.
+    pub settings: Settings,
+    /// The one clock every expiry decision reads.
+    pub clock: Clock,
+    /// Cookie, JWT and CSRF keys.
+    pub keys: Keys,
+    /// Failed-login bookkeeping.
+    pub throttle: LoginThrottle,
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Opens and migrates the database, seeds the demo users, loads the keys and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let pool = db::open(&settings.db)?;
+        if !settings.no_demo_users {
+            seed_demo_users(&pool, &Clock::default())?;
+        }
+        let keys = Keys::load(&settings, &pool)?;
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            throttle: LoginThrottle::new(settings.login_throttle),
+            clock: Clock::default(),
+            keys,
+            settings,
+        });
+        let pool = web::Data::new(pool);
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(pool.clone())
+                .configure(configure)
+                .wrap(from_fn(error::render_errors))
+                .wrap(from_fn(csrf::ensure_seed))
+                .wrap(from_fn(i18n::remember_choice))
+                .wrap(from_fn(timing::server_timing))
+                .wrap(from_fn(security::headers))
+                .wrap(NormalizePath::new(TrailingSlash::Trim))
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state, so tests can move the clock or read the keys.
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Mounts every route: shared pages, the lab actions (when on) and the four schemes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(JSON_LIMIT)
+            .error_handler(|err, req| pages::json_error(err, req).into()),
+    )
+    .app_data(web::FormConfig::default().limit(16 * 1024))
+    .app_data(web::PayloadConfig::default().limit(64 * 1024));
+    pages::mount(cfg);
+    schemes::mount(cfg);
+    cfg.default_service(web::to(error::not_found));
+}
+
+/// Creates the demo users that are missing (a restart never duplicates them).
+pub fn seed_demo_users(pool: &Pool, clock: &Clock) -> anyhow::Result<()> {
+    for (email, username, secret, active) in users::DEMO_USERS {
+        let email = users::Email::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let exists = db::with_conn(pool, |c| users::find_by_email(c, &email))??.is_some();
+        if exists {
+            continue;
+        }
+        let new = NewUser {
+            email,
+            username: username.to_owned(),
+            password_hash: password::hash(secret)?,
+            is_active: active,
+        };
+        match db::with_conn(pool, |c| users::insert(c, &new, clock.now()))? {
+            Ok(_) | Err(users::InsertError::DuplicateEmail) => {}
+            Err(users::InsertError::Db(e)) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! `authenticate`: the one credential check every scheme's login uses.
+//!
+//! Unknown e-mail, wrong password and inactive account give the same answer after the same work
+//! (a dummy argon2 verify for unknown e-mails), so a login form cannot be used to find accounts.
+
+use std::net::IpAddr;
+
+use actix_web::web;
+
+use crate::db::Db;
+use crate::startup::AppState;
+use crate::users::throttle::Attempt;
+use crate::users::{self, Email, User, password};
+use crate::web::error::AppError;
+
+/// Why a login was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown e-mail, wrong password or inactive account: deliberately indistinguishable.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Too many recent failures; retry after this many seconds.
+    #[error("throttled for {0} s")]
+    Throttled(u64),
+    /// The database or the blocking pool failed.
+    #[error(transparent)]
+    Server(#[from] AppError),
+}
+
+impl From<rusqlite::Error> for LoginError {
+    fn from(e: rusqlite::Error) -> Self {
+        LoginError::Server(e.into())
+    }
+}
+
+/// Checks an e-mail and password; on success records `last_login` and returns the user.
+pub async fn authenticate(
+    db: &Db,
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: Option<IpAddr>,
+) -> Result<User, LoginError> {
+    let now = state.clock.now();
+    let attempt = Attempt::new(email, client);
+    state
+        .throttle
+        .check(&attempt, now)
+        .map_err(LoginError::Throttled)?;
+
+    let user = match Email::parse(email) {
+        Ok(email) => db.run(move |c| users::find_by_email(c, &email)).await??,
+        Err(_) => None,
+    };
+    let matches = if password.len() > password::MAX_BYTES {
+        false
+    } else {
+        let password = password.to_owned();
+        let stored = user.as_ref().map(|u| u.password.clone());
+        web::block(move || match stored {
+            Some(phc) => password::verify(&password, &phc),
+            None => {
+                password::verify_dummy(&password);
+                false
+            }
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
+    };
+
+    match user {
+        Some(mut user) if matches && user.is_active => {
+            state.throttle.record_success(&attempt);
+            let id = user.id;
+            db.run(move |c| users::record_login(c, id, now)).await??;
+            user.last_login = Some(now);
+            Ok(user)
+        }
+        _ => {
+            state.throttle.record_failure(&attempt, now);
+            Err(LoginError::InvalidCredentials)
+        }
+    }
+}

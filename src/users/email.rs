@@ -1,0 +1,96 @@
+//! E-mail addresses as authlab stores them: trimmed, lowercased, plausibly shaped.
+
+use std::fmt;
+
+/// A normalized e-mail address.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+/// Why an address was refused. The catalog key of each is given by [`EmailError::key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    /// Empty after trimming.
+    #[error("This field may not be blank.")]
+    Blank,
+    /// Not shaped like `name@domain.tld`, or too long.
+    #[error("Enter a valid email address.")]
+    Invalid,
+}
+
+impl EmailError {
+    /// The catalog key that explains this error on a page.
+    pub fn key(self) -> &'static str {
+        match self {
+            EmailError::Blank => "form.error.blank",
+            EmailError::Invalid => "form.error.email_invalid",
+        }
+    }
+}
+
+impl Email {
+    /// Trims and lowercases `raw`, then checks it looks like `name@domain.tld` (at most 254 bytes).
+    pub fn parse(raw: &str) -> Result<Email, EmailError> {
+        let email = raw.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(EmailError::Blank);
+        }
+        let Some((local, domain)) = email.rsplit_once('@') else {
+            return Err(EmailError::Invalid);
+        };
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.contains('@')
+            && !local.chars().any(|c| c.is_whitespace() || c.is_control());
+        if email.len() > 254 || !domain_ok || !local_ok {
+            return Err(EmailError::Invalid);
+        }
+        Ok(Email(email))
+    }
+
+    /// The normalized address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_trimmed_and_lowercased() {
+        assert_eq!(
+            Email::parse("  Alice@Example.COM ").map(|e| e.0),
+            Ok("alice@example.com".to_owned())
+        );
+    }
+
+    #[test]
+    fn malformed_addresses_are_refused() {
+        for bad in [
+            "alice",
+            "@example.com",
+            "alice@",
+            "alice@example",
+            "a b@example.com",
+            "alice@exa..mple.com",
+            "alice@.example.com",
+        ] {
+            assert_eq!(Email::parse(bad), Err(EmailError::Invalid), "{bad}");
+        }
+        assert_eq!(Email::parse("   "), Err(EmailError::Blank));
+    }
+}

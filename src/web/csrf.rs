@@ -1,0 +1,207 @@
+//! CSRF defence for cookie- and session-authenticated forms.
+//!
+//! Each browser gets a random seed in the HttpOnly `authlab_csrf` cookie; the form token is
+//! HMAC-SHA256(CSRF key, seed). A form POST passes only when its `csrf_token` field matches the
+//! HMAC of the seed its own browser sent, and its `Origin` (when sent) is this site. Another site
+//! can make the browser send the cookie, but cannot read the page to learn the token.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use serde::de::DeserializeOwned;
+use sha2::Sha256;
+
+use crate::startup::AppState;
+use crate::web::error::AppError;
+
+/// The cookie holding this browser's CSRF seed.
+pub const CSRF_COOKIE: &str = "authlab_csrf";
+/// The form field carrying the token.
+pub const CSRF_FIELD: &str = "csrf_token";
+/// Largest form body accepted (forms here are a few short fields).
+const FORM_LIMIT: usize = 16 * 1024;
+
+/// This request's CSRF seed, put in the request extensions by [`ensure_seed`].
+#[derive(Clone, Debug)]
+struct Seed(String);
+
+/// The token a form on this page must send back.
+pub fn token_for(req: &HttpRequest) -> String {
+    let seed = req
+        .extensions()
+        .get::<Seed>()
+        .map(|s| s.0.clone())
+        .unwrap_or_default();
+    match req.app_data::<web::Data<AppState>>() {
+        Some(state) => sign(&state.keys.csrf, &seed),
+        None => String::new(),
+    }
+}
+
+fn sign(key: &[u8], seed: &str) -> String {
+    URL_SAFE_NO_PAD.encode(mac(key, seed).finalize().into_bytes())
+}
+
+fn mac(key: &[u8], seed: &str) -> Hmac<Sha256> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(seed.as_bytes());
+    mac
+}
+
+fn valid_seed(value: &str) -> bool {
+    value.len() == 43
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Middleware: makes sure every browser has a CSRF seed cookie before it sees a form.
+pub async fn ensure_seed(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let existing = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| valid_seed(v));
+    let secure = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.settings.secure_cookies());
+    let (seed, fresh) = match existing {
+        Some(seed) => (seed, false),
+        None => {
+            let mut bytes = [0u8; 32];
+            rand::rng().fill_bytes(&mut bytes);
+            (URL_SAFE_NO_PAD.encode(bytes), true)
+        }
+    };
+    req.extensions_mut().insert(Seed(seed.clone()));
+    let mut res = next.call(req).await?;
+    let is_page = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if fresh && is_page {
+        let cookie = Cookie::build(CSRF_COOKIE, seed)
+            .path("/")
+            .http_only(true)
+            .secure(secure)
+            .same_site(SameSite::Lax)
+            .finish();
+        res.response_mut().add_cookie(&cookie)?;
+    }
+    Ok(res)
+}
+
+/// Checks a submitted token and the request's origin; `Forbidden` when either is wrong.
+pub fn verify(req: &HttpRequest, submitted: &str) -> Result<(), AppError> {
+    check_origin(req)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
+    let seed = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| valid_seed(v))
+        .ok_or_else(|| AppError::Forbidden("CSRF Failed: CSRF cookie not set.".into()))?;
+    let submitted = URL_SAFE_NO_PAD
+        .decode(submitted.trim())
+        .map_err(|_| AppError::Forbidden("CSRF Failed: CSRF token incorrect.".into()))?;
+    mac(&state.keys.csrf, &seed)
+        .verify_slice(&submitted)
+        .map_err(|_| AppError::Forbidden("CSRF Failed: CSRF token incorrect.".into()))
+}
+
+/// Refuses a request whose `Origin` (or `Sec-Fetch-Site`) says it came from another site.
+pub fn check_origin(req: &HttpRequest) -> Result<(), AppError> {
+    let cross_site = req
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"));
+    if cross_site {
+        return Err(AppError::Forbidden(
+            "CSRF Failed: the request came from another site.".into(),
+        ));
+    }
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or_default();
+    let expected = own_origin(req);
+    if origin.eq_ignore_ascii_case(&expected) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "CSRF Failed: Origin checking failed - {origin} does not match any trusted origins."
+        )))
+    }
+}
+
+fn own_origin(req: &HttpRequest) -> String {
+    let public = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|s| s.settings.public_url.clone());
+    public.unwrap_or_else(|| {
+        let info = req.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    })
+}
+
+/// A urlencoded form whose `csrf_token` field was checked before the handler runs.
+#[derive(Debug)]
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let content_type = req.content_type().to_owned();
+            if content_type != "application/x-www-form-urlencoded" {
+                return Err(AppError::UnsupportedMediaType(content_type));
+            }
+            if req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<usize>().ok())
+                .is_some_and(|len| len > FORM_LIMIT)
+            {
+                return Err(AppError::PayloadTooLarge);
+            }
+            let body = body
+                .await
+                .map_err(|e| AppError::BadRequest(format!("cannot read the form: {e}")))?;
+            if body.len() > FORM_LIMIT {
+                return Err(AppError::PayloadTooLarge);
+            }
+            let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+                .map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+            let token = fields
+                .iter()
+                .find(|(name, _)| name == CSRF_FIELD)
+                .map(|(_, value)| value.as_str())
+                .unwrap_or_default();
+            verify(&req, token)?;
+            serde_urlencoded::from_bytes(&body)
+                .map(CsrfForm)
+                .map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))
+        })
+    }
+}

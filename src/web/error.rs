@@ -1,0 +1,242 @@
+//! `AppError`, the one error type: DRF-shaped JSON on API routes, an `error.html` page elsewhere.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+use serde_json::{Value, json};
+
+use crate::web::is_api_path;
+use crate::web::page::PageCtx;
+
+/// Everything a request can go wrong with. Each variant's doc names its status.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the request is malformed; the text says how.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 400: DRF validation errors, given as the exact JSON body (field map or `non_field_errors`).
+    #[error("invalid input: {0}")]
+    Invalid(Value),
+    /// 401: the exact DRF/simplejwt body, and the `WWW-Authenticate` challenge to send with it.
+    #[error("not authenticated: {body}")]
+    Unauthorized {
+        /// The JSON body, e.g. `{"detail": "Invalid token."}`.
+        body: Value,
+        /// The `WWW-Authenticate` value, e.g. `Token` or `Bearer realm="api"`.
+        challenge: &'static str,
+    },
+    /// 403: refused, e.g. a missing or wrong CSRF token.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: nothing here.
+    #[error("Not found.")]
+    NotFound,
+    /// 405: the route exists but not with this method.
+    #[error("Method \"{0}\" not allowed.")]
+    MethodNotAllowed(String),
+    /// 413: the body is larger than this route accepts.
+    #[error("Request body is too large.")]
+    PayloadTooLarge,
+    /// 415: the body's `Content-Type` is not one this route reads.
+    #[error("Unsupported media type \"{0}\" in request.")]
+    UnsupportedMediaType(String),
+    /// 429: too many failed logins; try again after the given number of seconds.
+    #[error("Request was throttled. Expected available in {0} seconds.")]
+    Throttled(u64),
+    /// 500: a bug or an unavailable resource. Logged; the client sees no detail.
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+impl AppError {
+    /// A 401 with a `{"detail": ...}` body.
+    pub fn unauthorized(detail: &str, challenge: &'static str) -> Self {
+        AppError::Unauthorized {
+            body: json!({ "detail": detail }),
+            challenge,
+        }
+    }
+
+    /// The JSON body this error answers with on API routes.
+    pub fn body(&self) -> Value {
+        match self {
+            AppError::Invalid(body) | AppError::Unauthorized { body, .. } => body.clone(),
+            AppError::Internal(_) => json!({ "detail": "A server error occurred." }),
+            other => json!({ "detail": other.to_string() }),
+        }
+    }
+
+    /// The English detail line shown on an error page (the catalogs give the explanation).
+    pub fn detail(&self) -> String {
+        match self.body().get("detail").and_then(Value::as_str) {
+            Some(detail) => detail.to_owned(),
+            None => self.body().to_string(),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        if let AppError::Internal(e) = self {
+            tracing::error!(error = %format!("{e:#}"), "request failed");
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, "application/json"));
+        match self {
+            AppError::Unauthorized { challenge, .. } => {
+                res.insert_header((header::WWW_AUTHENTICATE, *challenge));
+            }
+            AppError::Throttled(secs) => {
+                res.insert_header((header::RETRY_AFTER, secs.to_string()));
+            }
+            _ => {}
+        }
+        res.body(self.body().to_string())
+    }
+}
+
+/// The error page: the status explained in the reader's language, with the server's exact detail.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: PageCtx,
+    status: u16,
+    detail: String,
+}
+
+/// Statuses the catalogs explain; any other uses `error.other.*`.
+pub const EXPLAINED_STATUSES: [u16; 9] = [400, 401, 403, 404, 405, 413, 415, 429, 500];
+
+impl ErrorPage {
+    fn key(&self, part: &str) -> String {
+        if EXPLAINED_STATUSES.contains(&self.status) {
+            format!("error.{}.{part}", self.status)
+        } else {
+            format!("error.other.{part}")
+        }
+    }
+
+    fn title_key(&self) -> String {
+        self.key("title")
+    }
+
+    fn body_key(&self) -> String {
+        self.key("body")
+    }
+}
+
+/// Answers unknown routes (the app's default service).
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// Middleware: turns error responses into an HTML page on page routes and fills the empty bodies
+/// of actix's own 404/405 answers with DRF-shaped JSON on API routes.
+pub async fn render_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let method = req.method().clone();
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return Ok(res);
+    }
+    let error = match res.response().error() {
+        Some(err) => match err.as_error::<AppError>() {
+            Some(app) => Some(app.body()),
+            None => Some(json!({ "detail": err.to_string() })),
+        },
+        None => None,
+    };
+    let empty_body = matches!(
+        res.response().body().size(),
+        actix_web::body::BodySize::None
+    ) || matches!(
+        res.response().body().size(),
+        actix_web::body::BodySize::Sized(0)
+    );
+    if error.is_none() && !empty_body {
+        return Ok(res);
+    }
+    let detail = error
+        .as_ref()
+        .and_then(|body| {
+            body.get("detail")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .or_else(|| error.as_ref().map(Value::to_string))
+        .unwrap_or_else(|| default_detail(status, &method));
+    let (http_req, res) = res.into_parts();
+    if is_api_path(http_req.path()) {
+        if error.is_some() {
+            return Ok(ServiceResponse::new(http_req, res));
+        }
+        let mut replaced = HttpResponse::build(status);
+        replaced.insert_header((header::CONTENT_TYPE, "application/json"));
+        copy_headers(&res, &mut replaced);
+        let replaced = replaced.body(json!({ "detail": detail }).to_string());
+        return Ok(ServiceResponse::new(http_req, replaced));
+    }
+    let page = error_page(&http_req, status, detail);
+    let mut replaced = HttpResponse::build(status);
+    copy_headers(&res, &mut replaced);
+    replaced.insert_header((
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    ));
+    Ok(ServiceResponse::new(http_req, replaced.body(page)))
+}
+
+fn copy_headers(from: &HttpResponse<BoxBody>, to: &mut actix_web::HttpResponseBuilder) {
+    for (name, value) in from.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            to.append_header((name.clone(), value.clone()));
+        }
+    }
+}
+
+fn default_detail(status: StatusCode, method: &Method) -> String {
+    match status {
+        StatusCode::NOT_FOUND => AppError::NotFound.to_string(),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            AppError::MethodNotAllowed(method.to_string()).to_string()
+        }
+        other => other.canonical_reason().unwrap_or("Error").to_owned(),
+    }
+}
+
+fn error_page(req: &HttpRequest, status: StatusCode, detail: String) -> String {
+    let page = ErrorPage {
+        ctx: PageCtx::of(req),
+        status: status.as_u16(),
+        detail,
+    };
+    page.render()
+        .unwrap_or_else(|_| format!("{} {}", status.as_u16(), page.detail))
+}

@@ -1,0 +1,79 @@
+//! `PageCtx`: what every page template needs — the language, the current path, the CSRF token, lab state.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use crate::i18n::Lang;
+use crate::startup::AppState;
+use crate::web::csrf;
+
+/// The page context every template gets as `ctx`; `{{ ctx.t("key") }}` reads the catalogs.
+#[derive(Clone, Debug)]
+pub struct PageCtx {
+    /// The reader's language.
+    pub lang: Lang,
+    /// The current path, for the language switch and `next=` links.
+    pub path: String,
+    /// The CSRF token for forms on this page.
+    pub csrf: String,
+    /// Whether lab controls are on.
+    pub lab: bool,
+    /// The lab clock's current time, formatted for people.
+    pub lab_now: String,
+}
+
+impl PageCtx {
+    /// The context for this request.
+    pub fn of(req: &HttpRequest) -> Self {
+        let state = req.app_data::<web::Data<AppState>>();
+        PageCtx {
+            lang: Lang::of(req),
+            path: req.path().to_owned(),
+            csrf: csrf::token_for(req),
+            lab: state.is_some_and(|s| s.settings.lab_enabled()),
+            lab_now: state
+                .map(|s| s.clock.now().format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Catalog text in the reader's language.
+    pub fn t(&self, key: impl AsRef<str>) -> String {
+        self.lang.t(key.as_ref())
+    }
+
+    /// Catalog text with `%{name}` placeholders filled in.
+    pub fn t_with(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.lang.t_with(key, args)
+    }
+
+    /// The link that shows this page in `lang`.
+    pub fn switch_href(&self, lang: &Lang) -> String {
+        format!("{}?lang={}", self.path, lang.code())
+    }
+
+    /// Both languages, for the switch.
+    pub fn langs(&self) -> [Lang; 2] {
+        Lang::ALL
+    }
+
+    /// Whether `section` (e.g. `/cookie`) is the page being shown, for the navigation highlight.
+    pub fn is_current(&self, section: &str) -> bool {
+        if section == "/" {
+            self.path == "/"
+        } else {
+            self.path == section || self.path.starts_with(&format!("{section}/"))
+        }
+    }
+}
+
+impl FromRequest for PageCtx {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(PageCtx::of(req)))
+    }
+}

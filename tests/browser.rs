@@ -1,0 +1,199 @@
+//! Real-browser tests: Debian's Chromium driven through chromedriver (feature `browser-tests`).
+//!
+//! Install with `apt-get install -y chromium chromium-driver`, then `cargo test --all-features`.
+
+mod common;
+
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{TestApp, spawn_app};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+/// A chromedriver process, killed when dropped, with a headless Chromium session on a fresh profile.
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver runs (apt-get install -y chromium chromium-driver)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not start listening"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let profile = tempfile::tempdir().expect("a profile dir");
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1280,720",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let caps = match caps {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session");
+        Browser {
+            client,
+            driver,
+            _profile: profile,
+        }
+    }
+
+    async fn goto(&self, app: &TestApp, path: &str) {
+        self.client.goto(&app.url(path)).await.expect("navigates");
+    }
+
+    async fn text_of(&self, css: &str) -> String {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} appears: {e}"))
+            .text()
+            .await
+            .expect("text")
+    }
+
+    async fn fill(&self, css: &str, value: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} exists: {e}"))
+            .send_keys(value)
+            .await
+            .expect("typed");
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} exists: {e}"))
+            .click()
+            .await
+            .expect("clicked");
+    }
+
+    async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+#[actix_web::test]
+async fn signing_up_in_the_browser_shows_the_new_row_on_users() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    browser.goto(&app, "/signup").await;
+    browser.fill("#email", "Frank@Example.com").await;
+    browser.fill("#username", "frank").await;
+    browser.fill("#password", "frank-pass-123").await;
+    browser.click("#submit").await;
+
+    let row = browser.text_of("#user-4").await;
+    assert!(row.contains("frank@example.com"), "{row}");
+    assert!(row.contains("$argon2id$v=19$m=19456,t=2,p=1$…"), "{row}");
+    let url = browser.client.current_url().await.expect("a url");
+    assert_eq!(url.path(), "/users");
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn the_overview_renders_all_four_columns() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    browser.goto(&app, "/").await;
+    for (slug, name) in [
+        ("cookie", "Cookie"),
+        ("session", "Session"),
+        ("token", "DRF token"),
+        ("jwt", "JWT"),
+    ] {
+        let column = browser.text_of(&format!("#column-{slug} h2")).await;
+        assert_eq!(column, name);
+    }
+    let no_horizontal_scroll: bool = browser
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("script runs")
+        .as_bool()
+        .unwrap_or(false);
+    assert!(
+        no_horizontal_scroll,
+        "the overview fits 1280 px without scrolling sideways"
+    );
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn switching_language_from_the_navigation_changes_the_page() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    browser.goto(&app, "/users").await;
+    assert_eq!(browser.text_of("main h1").await, "Users");
+
+    browser.click("#lang-ko").await;
+    let heading = browser.text_of("main h1").await;
+    assert_eq!(heading, "사용자");
+    let lang: String = browser
+        .client
+        .execute("return document.documentElement.lang;", vec![])
+        .await
+        .expect("script runs")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(lang, "ko");
+
+    browser.goto(&app, "/").await;
+    assert_eq!(
+        browser.text_of("#overview-heading").await,
+        "서버가 사용자를 기억하는 네 가지 방법"
+    );
+    browser.close().await;
+}

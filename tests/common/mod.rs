@@ -1,0 +1,197 @@
+//! Test harness: the real server on port 0 with a fresh SQLite file, and a browser-like client.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use actix_web::web;
+use authlab::config::Settings;
+use authlab::startup::{AppState, Application};
+use reqwest::header::HeaderMap;
+use reqwest::{Client, Response, StatusCode, redirect};
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// One of the demo users, with the password that logs in.
+#[derive(Clone, Copy, Debug)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+}
+
+impl TestUser {
+    pub const ALICE: TestUser = TestUser {
+        id: 1,
+        email: "alice@example.com",
+        username: "alice",
+        password: "alice-pass-123",
+    };
+    pub const BOB: TestUser = TestUser {
+        id: 2,
+        email: "bob@example.com",
+        username: "bob",
+        password: "bob-pass-123",
+    };
+    /// Inactive: every login is refused.
+    pub const CAROL: TestUser = TestUser {
+        id: 3,
+        email: "carol@example.com",
+        username: "carol",
+        password: "carol-pass-123",
+    };
+}
+
+/// A running authlab and a client with its own cookie jar (one browser).
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub state: web::Data<AppState>,
+    pub client: Client,
+    pub db_path: PathBuf,
+    handle: actix_web::dev::ServerHandle,
+    _dir: Option<TempDir>,
+}
+
+/// Starts authlab with default settings on a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts authlab on a fresh database after `adjust` has changed the settings.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let db_path = dir.path().join("authlab.sqlite3");
+    let mut app = spawn_app_on(&db_path, adjust).await;
+    app._dir = Some(dir);
+    app
+}
+
+/// Starts authlab on an existing database file (a "restart").
+pub async fn spawn_app_on(db_path: &Path, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = Settings::for_tests(db_path);
+    adjust(&mut settings);
+    let app = Application::build(settings).await.expect("the app builds");
+    let port = app.port();
+    let state = app.state();
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        state,
+        client: browser(),
+        db_path: db_path.to_owned(),
+        handle,
+        _dir: None,
+    }
+}
+
+/// A client that keeps cookies like a browser and does not follow redirects.
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .expect("a client")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Stops the server (its database file stays).
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// GETs a page and returns its status and HTML.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let res = self.get(path).await;
+        let status = res.status();
+        (status, res.text().await.expect("a body"))
+    }
+
+    /// The CSRF token the form on `path` carries, for this client's browser.
+    pub async fn csrf_token(&self, path: &str) -> String {
+        let (_, html) = self.page(path).await;
+        csrf_from_html(&html).expect("the page has a csrf_token field")
+    }
+
+    /// Submits a form on `form_page`'s behalf: fetches its CSRF token, then posts `fields` to `action`.
+    pub async fn submit_form(
+        &self,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let token = self.csrf_token(form_page).await;
+        let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        body.extend_from_slice(fields);
+        self.client
+            .post(self.url(action))
+            .form(&body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Posts a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Moves the lab clock forward, e.g. `"10m"`.
+    pub async fn advance_clock(&self, by: &str) {
+        let res = self
+            .post_json("/lab/clock", &serde_json::json!({ "advance": by }))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "the lab clock moved");
+    }
+
+    /// The number of rows in the `users` table.
+    pub fn user_count(&self) -> i64 {
+        let conn = rusqlite::Connection::open(&self.db_path).expect("db opens");
+        conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
+            .expect("count")
+    }
+}
+
+/// Reads the value of the first `csrf_token` hidden field in a page.
+pub fn csrf_from_html(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf_token\" value=\"")?;
+    let rest = &html[at + "name=\"csrf_token\" value=\"".len()..];
+    Some(rest[..rest.find('"')?].to_owned())
+}
+
+/// The number of queries a response's `Server-Timing` header reports.
+pub fn queries(headers: &HeaderMap) -> u32 {
+    let timing = headers
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .expect("a Server-Timing header");
+    let db = timing
+        .split(',')
+        .map(str::trim)
+        .find(|part| part.starts_with("db;"))
+        .expect("a db entry");
+    let desc = db.split("desc=\"").nth(1).expect("a desc");
+    desc.split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count")
+}

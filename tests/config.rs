@@ -1,0 +1,108 @@
+//! Start-up settings: secrets generated once and kept, short secrets refused with a clear message.
+
+mod common;
+
+use authlab::config::{Secret, Settings};
+use authlab::startup::Application;
+
+fn fresh_settings(dir: &tempfile::TempDir) -> Settings {
+    Settings::for_tests(dir.path().join("authlab.sqlite3"))
+}
+
+#[actix_web::test]
+async fn generated_keys_are_kept_across_a_restart() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let first = Application::build(fresh_settings(&dir))
+        .await
+        .expect("builds");
+    let keys = first.state().keys.clone();
+    drop(first);
+    let second = Application::build(fresh_settings(&dir))
+        .await
+        .expect("builds");
+    assert_eq!(second.state().keys.jwt, keys.jwt);
+    assert_eq!(second.state().keys.csrf, keys.csrf);
+    assert_eq!(second.state().keys.cookie.master(), keys.cookie.master());
+    assert!(keys.jwt.len() >= 32);
+}
+
+#[actix_web::test]
+async fn a_short_secret_is_refused_with_a_message_naming_it() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    type Adjust = fn(&mut Settings);
+    let cases: [(&str, Adjust); 3] = [
+        ("AUTHLAB_JWT_SECRET", |s| {
+            s.jwt_secret = Some(Secret::from_bytes(b"too short".to_vec()))
+        }),
+        ("AUTHLAB_COOKIE_KEY", |s| {
+            s.cookie_key = Some(Secret::from_bytes(vec![b'k'; 32]))
+        }),
+        ("AUTHLAB_CSRF_KEY", |s| {
+            s.csrf_key = Some(Secret::from_bytes(b"short".to_vec()))
+        }),
+    ];
+    for (name, adjust) in cases {
+        let mut settings = fresh_settings(&dir);
+        adjust(&mut settings);
+        let err = Application::build(settings).await.err().expect("refused");
+        assert!(format!("{err:#}").contains(name), "{name}: {err:#}");
+    }
+}
+
+#[actix_web::test]
+async fn given_secrets_are_used_as_given() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut settings = fresh_settings(&dir);
+    settings.jwt_secret = Some(Secret::from_bytes(
+        b"a-django-style-secret-key-of-40-chars!!!".to_vec(),
+    ));
+    let app = Application::build(settings).await.expect("builds");
+    assert_eq!(
+        app.state().keys.jwt,
+        b"a-django-style-secret-key-of-40-chars!!!"
+    );
+}
+
+#[test]
+fn help_documents_every_option() {
+    use clap::CommandFactory;
+    let help = Settings::command().render_long_help().to_string();
+    for option in [
+        "--bind",
+        "--db",
+        "--no-demo-users",
+        "--lab",
+        "--no-lab",
+        "--public-url",
+        "--access-ttl",
+        "--refresh-ttl",
+        "--session-idle",
+        "--session-max",
+        "--cookie-max-age",
+        "--login-throttle",
+        "AUTHLAB_COOKIE_KEY",
+        "AUTHLAB_JWT_SECRET",
+        "AUTHLAB_CSRF_KEY",
+    ] {
+        assert!(help.contains(option), "{option} is documented");
+    }
+}
+
+#[test]
+fn lab_controls_default_to_on_only_for_loopback() {
+    let loopback = Settings::for_tests("x.sqlite3");
+    assert!(loopback.lab_enabled());
+    let mut public = Settings::for_tests("x.sqlite3");
+    public.bind = "0.0.0.0:8080".parse().expect("an address");
+    assert!(!public.lab_enabled());
+    public.lab = true;
+    assert!(public.lab_enabled());
+}
+
+#[test]
+fn https_public_url_makes_cookies_secure() {
+    let mut settings = Settings::for_tests("x.sqlite3");
+    assert!(!settings.secure_cookies());
+    settings.public_url = Some("https://authlab.example".into());
+    assert!(settings.secure_cookies());
+}

@@ -1,0 +1,211 @@
+//! English and Korean: the catalogs agree, every key a page uses exists, and the choice sticks.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use authlab::i18n::{Lang, has_key};
+use common::spawn_app;
+use reqwest::StatusCode;
+
+fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        _ => {
+            out.insert(prefix.to_owned());
+        }
+    }
+}
+
+fn catalog_keys(file: &str) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(file),
+    )
+    .expect("the catalog exists");
+    let value: serde_json::Value = serde_saphyr::from_str(&text).expect("the catalog is YAML");
+    let mut keys = BTreeSet::new();
+    flatten("", &value, &mut keys);
+    keys
+}
+
+/// Every literal key passed to `t("…")`, `t_with("…")` or `t_key("…")` in the templates, scripts and sources.
+fn keys_used_in_code() -> BTreeSet<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut keys = BTreeSet::new();
+    let mut stack = vec![
+        root.join("templates"),
+        root.join("src"),
+        root.join("static"),
+    ];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a readable dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for marker in ["t(\"", "t_with(\"", "t_key(\""] {
+                for (at, _) in text.match_indices(marker) {
+                    let rest = &text[at + marker.len()..];
+                    let Some(end) = rest.find('"') else { continue };
+                    let key = &rest[..end];
+                    let looks_like_key = key.contains('.')
+                        && !key.contains(['{', ' ', '/'])
+                        && key.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+                    if looks_like_key {
+                        keys.insert(key.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    keys
+}
+
+#[test]
+fn both_catalogs_have_exactly_the_same_keys() {
+    let en = catalog_keys("en.yml");
+    let ko = catalog_keys("ko.yml");
+    let only_en: Vec<_> = en.difference(&ko).collect();
+    let only_ko: Vec<_> = ko.difference(&en).collect();
+    assert!(only_en.is_empty(), "keys missing from ko.yml: {only_en:?}");
+    assert!(only_ko.is_empty(), "keys missing from en.yml: {only_ko:?}");
+    assert!(
+        en.len() > 100,
+        "the catalogs hold the page texts ({} keys)",
+        en.len()
+    );
+}
+
+#[test]
+fn every_key_the_code_uses_is_in_both_catalogs() {
+    let mut used = keys_used_in_code();
+    used.extend(authlab::pages::home::dynamic_keys());
+    for status in authlab::web::error::EXPLAINED_STATUSES {
+        used.insert(format!("error.{status}.title"));
+        used.insert(format!("error.{status}.body"));
+    }
+    assert!(used.len() > 50, "the scan found the keys ({})", used.len());
+    let missing: Vec<String> = used
+        .iter()
+        .flat_map(|key| {
+            Lang::ALL
+                .iter()
+                .filter(|lang| !has_key(**lang, key))
+                .map(move |lang| format!("{}:{key}", lang.code()))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "keys used but not in a catalog: {missing:?}"
+    );
+}
+
+#[test]
+fn korean_text_is_korean() {
+    let ko = catalog_keys("ko.yml");
+    let hangul = |s: &str| s.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c));
+    let untranslated: Vec<&String> = ko
+        .iter()
+        .filter(|key| {
+            let en = Lang::En.t(key);
+            let text = Lang::Ko.t(key);
+            text == en && en.split_whitespace().count() > 3 && !hangul(&text)
+        })
+        .collect();
+    assert!(
+        untranslated.is_empty(),
+        "Korean entries still in English: {untranslated:?}"
+    );
+}
+
+#[actix_web::test]
+async fn lang_ko_renders_the_overview_in_korean_and_the_choice_sticks() {
+    let app = spawn_app().await;
+    let (status, html) = app.page("/?lang=ko").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<html lang=\"ko\">"));
+    assert!(html.contains("서버가 사용자를 기억하는 네 가지 방법"));
+
+    let (_, users) = app.page("/users").await;
+    assert!(
+        users.contains("<html lang=\"ko\">"),
+        "the lang cookie carries the choice"
+    );
+    assert!(users.contains("사용자"));
+
+    let (_, back) = app.page("/signup?lang=en").await;
+    assert!(back.contains("<html lang=\"en\">"));
+    let (_, after) = app.page("/").await;
+    assert!(after.contains("Four ways a server remembers you"));
+}
+
+#[actix_web::test]
+async fn the_lang_cookie_is_plain_and_lax() {
+    let app = spawn_app().await;
+    let res = app.get("/?lang=ko").await;
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("lang="))
+        .expect("a lang cookie")
+        .to_owned();
+    assert!(cookie.starts_with("lang=ko;"));
+    assert!(cookie.contains("SameSite=Lax"));
+    assert!(!cookie.contains("HttpOnly"), "page script may read it");
+}
+
+#[actix_web::test]
+async fn accept_language_picks_korean() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .get(app.url("/"))
+        .header("Accept-Language", "ko-KR,ko;q=0.9,en-US;q=0.8")
+        .send()
+        .await
+        .expect("sent");
+    let html = res.text().await.unwrap_or_default();
+    assert!(html.contains("<html lang=\"ko\">"));
+}
+
+#[actix_web::test]
+async fn an_unknown_lang_falls_back_to_english() {
+    let app = spawn_app().await;
+    for query in [
+        "?lang=xx",
+        "?lang=",
+        "?lang=%FF%FE",
+        "?lang=ko-KR-x-very-long-value-that-is-fine",
+    ] {
+        let (status, html) = app.page(&format!("/{query}")).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        assert!(
+            html.contains("<html lang=\"en\">") || query.contains("ko-KR"),
+            "{query}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn error_pages_speak_the_reader_s_language() {
+    let app = spawn_app().await;
+    let (status, html) = app.page("/nowhere?lang=ko").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("찾을 수 없음"));
+}
