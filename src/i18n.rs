@@ -80,6 +80,27 @@ impl Lang {
     }
 }
 
+/// The catalog keys page script uses; `base.html` hands them to `static/common.js` as JSON.
+pub const JS_KEYS: &[&str] = &[
+    "js.lab.clock_failed",
+    "js.lab.clock_moved",
+    "js.replay.accepted",
+    "js.replay.refused",
+    "js.cookie.kept_yes",
+    "js.cookie.kept_no",
+    "js.cookie.kept_copy",
+    "js.cookie.no_copy",
+];
+
+/// The script strings in `lang`, as the JSON object `static/common.js` reads.
+pub fn js_strings(lang: Lang) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = JS_KEYS
+        .iter()
+        .map(|key| ((*key).to_owned(), serde_json::Value::String(lang.t(key))))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
 /// Whether `key` is in the catalog of `lang` itself (no fallback): what the catalog tests check.
 pub fn has_key(lang: Lang, key: &str) -> bool {
     crate::_rust_i18n_backend()

@@ -32,6 +32,16 @@ impl std::fmt::Debug for Keys {
 }
 
 impl Keys {
+    /// The signing key of one cookie: HMAC-SHA512(cookie key, cookie name). Each cookie name gets
+    /// its own key, so a value signed for one cookie is never valid under another name.
+    pub fn cookie_key_for(&self, cookie_name: &str) -> Key {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha512> as Mac>::new_from_slice(self.cookie.master())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(cookie_name.as_bytes());
+        Key::from(&mac.finalize().into_bytes())
+    }
+
     /// Takes each key from the settings, or from the database (generating it the first time).
     /// A key that is given but too short is refused with a message saying which and how long.
     pub fn load(settings: &Settings, pool: &Pool) -> anyhow::Result<Keys> {

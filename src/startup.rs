@@ -31,6 +31,8 @@ pub struct AppState {
     pub keys: Keys,
     /// Failed-login bookkeeping.
     pub throttle: LoginThrottle,
+    /// The address the server is bound to (labs replay requests against it).
+    pub local_addr: std::net::SocketAddr,
 }
 
 /// A bound, not yet running server.
@@ -50,8 +52,10 @@ impl Application {
         let keys = Keys::load(&settings, &pool)?;
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        let port = listener.local_addr()?.port();
+        let local_addr = listener.local_addr()?;
+        let port = local_addr.port();
         let state = web::Data::new(AppState {
+            local_addr,
             throttle: LoginThrottle::new(settings.login_throttle),
             clock: Clock::default(),
             keys,
@@ -63,7 +67,7 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(pool.clone())
-                .configure(configure)
+                .configure(configure(&app_state))
                 .wrap(from_fn(error::render_errors))
                 .wrap(from_fn(csrf::ensure_seed))
                 .wrap(from_fn(i18n::remember_choice))
@@ -103,17 +107,19 @@ impl Application {
 }
 
 /// Mounts every route: shared pages, the lab actions (when on) and the four schemes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::JsonConfig::default()
-            .limit(JSON_LIMIT)
-            .error_handler(|err, req| pages::json_error(err, req).into()),
-    )
-    .app_data(web::FormConfig::default().limit(16 * 1024))
-    .app_data(web::PayloadConfig::default().limit(64 * 1024));
-    pages::mount(cfg);
-    schemes::mount(cfg);
-    cfg.default_service(web::to(error::not_found));
+pub fn configure(state: &AppState) -> impl FnOnce(&mut web::ServiceConfig) + '_ {
+    move |cfg| {
+        cfg.app_data(
+            web::JsonConfig::default()
+                .limit(JSON_LIMIT)
+                .error_handler(|err, req| pages::json_error(err, req).into()),
+        )
+        .app_data(web::FormConfig::default().limit(16 * 1024))
+        .app_data(web::PayloadConfig::default().limit(64 * 1024));
+        pages::mount(cfg);
+        schemes::mount(cfg, state);
+        cfg.default_service(web::to(error::not_found));
+    }
 }
 
 /// Creates the demo users that are missing (a restart never duplicates them).

@@ -197,3 +197,110 @@ async fn switching_language_from_the_navigation_changes_the_page() {
     );
     browser.close().await;
 }
+
+async fn cookie_login_in_browser(browser: &Browser, app: &TestApp) {
+    browser.goto(app, "/cookie").await;
+    browser.fill("#email", "alice@example.com").await;
+    browser.fill("#password", "alice-pass-123").await;
+    browser.click("#submit").await;
+}
+
+#[actix_web::test]
+async fn cookie_login_through_the_form_shows_the_protected_page() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    cookie_login_in_browser(&browser, &app).await;
+    let who = browser.text_of("#who").await;
+    assert!(who.contains("alice@example.com"), "{who}");
+    let url = browser.client.current_url().await.expect("a url");
+    assert_eq!(url.path(), "/cookie/me");
+    let script_sees: String = browser
+        .client
+        .execute("return document.cookie;", vec![])
+        .await
+        .expect("script runs")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        !script_sees.contains("authlab_cookie"),
+        "HttpOnly hides it from script: {script_sees}"
+    );
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn the_size_lab_shows_the_browser_dropping_the_4097_byte_cookie() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    browser.goto(&app, "/cookie").await;
+    browser.click("#size-run").await;
+    let kept_4096 = browser.text_of("#size-4096 td:last-child").await;
+    let kept_4097 = browser.text_of("#size-4097 td:last-child").await;
+    let kept_6000 = browser.text_of("#size-6000 td:last-child").await;
+    assert_eq!(kept_4096, "kept");
+    assert_eq!(kept_4097, "dropped");
+    assert_eq!(kept_6000, "dropped");
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn the_tamper_lab_makes_alice_bob_on_the_naive_route_and_nobody_on_the_signed_one() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    cookie_login_in_browser(&browser, &app).await;
+    browser.text_of("#who").await;
+
+    browser.goto(&app, "/cookie/lab/naive").await;
+    assert!(
+        browser
+            .text_of("#naive-who")
+            .await
+            .contains("alice@example.com")
+    );
+    browser
+        .client
+        .find(Locator::Css("#naive-value"))
+        .await
+        .expect("the editor")
+        .clear()
+        .await
+        .expect("cleared");
+    browser.fill("#naive-value", "bob@example.com|user").await;
+    browser.click("#naive-save").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let who = browser.text_of("#naive-who").await;
+    assert!(
+        who.contains("bob@example.com"),
+        "the naive route believes the edit: {who}"
+    );
+
+    browser.goto(&app, "/cookie").await;
+    let field = browser
+        .client
+        .find(Locator::Css("#tamper-value"))
+        .await
+        .expect("the signed cookie editor");
+    let value = field
+        .prop("value")
+        .await
+        .expect("a value")
+        .unwrap_or_default();
+    field.clear().await.expect("cleared");
+    field
+        .send_keys(&value.replace("alice", "bobby"))
+        .await
+        .expect("typed");
+    browser.click("#tamper-submit").await;
+    let result = browser.text_of("#tamper-result").await;
+    assert!(result.contains("refused"), "{result}");
+    assert!(
+        browser
+            .client
+            .find(Locator::Css("#login-form"))
+            .await
+            .is_ok(),
+        "anonymous again"
+    );
+    browser.close().await;
+}

@@ -27,7 +27,22 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeSet<String>) 
     }
 }
 
-fn catalog_keys(file: &str) -> BTreeSet<String> {
+/// The catalog files of `locale`: `en.yml` and every `<room>.en.yml`, by file name.
+fn catalog_files(locale: &str) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .expect("locales/ exists")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| {
+            name == &format!("{locale}.yml") || name.ends_with(&format!(".{locale}.yml"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn file_keys(file: &str) -> BTreeSet<String> {
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("locales")
@@ -38,6 +53,13 @@ fn catalog_keys(file: &str) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
     flatten("", &value, &mut keys);
     keys
+}
+
+fn catalog_keys(locale: &str) -> BTreeSet<String> {
+    catalog_files(locale)
+        .iter()
+        .flat_map(|f| file_keys(f))
+        .collect()
 }
 
 /// Every literal key passed to `t("…")`, `t_with("…")` or `t_key("…")` in the templates, scripts and sources.
@@ -76,9 +98,32 @@ fn keys_used_in_code() -> BTreeSet<String> {
 }
 
 #[test]
+fn every_english_catalog_file_has_a_korean_twin_with_the_same_keys() {
+    let en_files = catalog_files("en");
+    let ko_files: Vec<String> = en_files
+        .iter()
+        .map(|f| f.replacen("en.yml", "ko.yml", 1))
+        .collect();
+    assert_eq!(ko_files, catalog_files("ko"), "one ko file per en file");
+    for (en, ko) in en_files.iter().zip(&ko_files) {
+        let (en_keys, ko_keys) = (file_keys(en), file_keys(ko));
+        let only_en: Vec<_> = en_keys.difference(&ko_keys).collect();
+        let only_ko: Vec<_> = ko_keys.difference(&en_keys).collect();
+        assert!(
+            only_en.is_empty(),
+            "keys of {en} missing from {ko}: {only_en:?}"
+        );
+        assert!(
+            only_ko.is_empty(),
+            "keys of {ko} missing from {en}: {only_ko:?}"
+        );
+    }
+}
+
+#[test]
 fn both_catalogs_have_exactly_the_same_keys() {
-    let en = catalog_keys("en.yml");
-    let ko = catalog_keys("ko.yml");
+    let en = catalog_keys("en");
+    let ko = catalog_keys("ko");
     let only_en: Vec<_> = en.difference(&ko).collect();
     let only_ko: Vec<_> = ko.difference(&en).collect();
     assert!(only_en.is_empty(), "keys missing from ko.yml: {only_en:?}");
@@ -116,7 +161,7 @@ fn every_key_the_code_uses_is_in_both_catalogs() {
 
 #[test]
 fn korean_text_is_korean() {
-    let ko = catalog_keys("ko.yml");
+    let ko = catalog_keys("ko");
     let hangul = |s: &str| s.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c));
     let untranslated: Vec<&String> = ko
         .iter()
@@ -129,6 +174,26 @@ fn korean_text_is_korean() {
     assert!(
         untranslated.is_empty(),
         "Korean entries still in English: {untranslated:?}"
+    );
+}
+
+#[test]
+fn every_key_page_script_uses_is_handed_to_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("static/ exists").flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for (at, _) in text.match_indices("t(\"js.") {
+            let rest = &text[at + 3..];
+            let key = &rest[..rest.find('"').unwrap_or(0)];
+            if !authlab::i18n::JS_KEYS.contains(&key) {
+                missing.push(key.to_owned());
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "add these to i18n::JS_KEYS: {missing:?}"
     );
 }
 

@@ -8,10 +8,9 @@ pub mod settings;
 use std::cell::Cell;
 use std::future::{Ready, ready};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
-use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use anyhow::Context;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
@@ -66,20 +65,16 @@ pub fn with_conn<T>(pool: &Pool, work: impl FnOnce(&Connection) -> T) -> anyhow:
     Ok(work(&conn))
 }
 
-/// A request's handle on the database: the pool plus the request's cost meter.
+/// A handle on the database whose every call is counted on the current request's meter.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
-    meter: Arc<Meter>,
 }
 
 impl Db {
-    /// A handle outside any request (the meter is thrown away).
-    pub fn detached(pool: Pool) -> Self {
-        Db {
-            pool,
-            meter: Arc::default(),
-        }
+    /// A handle on `pool`.
+    pub fn new(pool: Pool) -> Self {
+        Db { pool }
     }
 
     /// Runs `work` on the blocking pool with one connection, counting its statements and time.
@@ -99,7 +94,7 @@ impl Db {
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
         .map_err(AppError::Internal)?;
-        self.meter.add_db(started.elapsed(), statements);
+        Meter::current().add_db(started.elapsed(), statements);
         Ok(value)
     }
 
@@ -119,15 +114,6 @@ impl FromRequest for Db {
                 "the database pool is not registered"
             ))));
         };
-        let meter = Meter::of(&req.extensions());
-        ready(Ok(Db {
-            pool: pool.get_ref().clone(),
-            meter,
-        }))
+        ready(Ok(Db::new(pool.get_ref().clone())))
     }
-}
-
-/// Reads the current request's meter (for code that has the request but not a `Db`).
-pub fn meter_of(req: &HttpRequest) -> Arc<Meter> {
-    Meter::of(&req.extensions())
 }

@@ -8,14 +8,19 @@ use crate::config::HumaneDuration;
 use crate::startup::AppState;
 use crate::web::error::AppError;
 
+/// A guard that lets a lab route match only when lab controls are on (otherwise: 404).
+pub fn lab_only() -> impl actix_web::guard::Guard {
+    actix_web::guard::fn_guard(|ctx| {
+        ctx.app_data::<web::Data<AppState>>()
+            .is_some_and(|s| s.settings.lab_enabled())
+    })
+}
+
 /// Mounts `/lab/...` when lab controls are on; otherwise those paths answer 404.
 pub fn mount(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/lab/clock")
-            .guard(actix_web::guard::fn_guard(|ctx| {
-                ctx.app_data::<web::Data<AppState>>()
-                    .is_some_and(|s| s.settings.lab_enabled())
-            }))
+            .guard(lab_only())
             .route(web::get().to(clock))
             .route(web::post().to(move_clock)),
     );

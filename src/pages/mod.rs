@@ -53,12 +53,18 @@ pub fn json_error(err: JsonPayloadError, req: &HttpRequest) -> AppError {
     }
 }
 
+const JS: &str = "text/javascript; charset=utf-8";
+
 /// The files under `static/`, compiled in so the binary runs from anywhere.
-const STATIC_FILES: &[(&str, &str, &str)] = &[(
-    "style.css",
-    "text/css; charset=utf-8",
-    include_str!("../../static/style.css"),
-)];
+const STATIC_FILES: &[(&str, &str, &str)] = &[
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/style.css"),
+    ),
+    ("common.js", JS, include_str!("../../static/common.js")),
+    ("cookie.js", JS, include_str!("../../static/cookie.js")),
+];
 
 async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppError> {
     let (_, content_type, body) = STATIC_FILES

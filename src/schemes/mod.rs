@@ -1,9 +1,14 @@
 //! The four schemes: their names and colours, and the scopes that mount each one's routes.
 
+pub mod cookie;
+pub mod identity;
+pub mod panels;
+
 use actix_web::web;
 use askama::Template;
 use askama_web::WebTemplate;
 
+use crate::startup::AppState;
 use crate::web::page::PageCtx;
 
 /// One of the four ways a server recognises a returning user.
@@ -73,8 +78,9 @@ impl Placeholder {
 }
 
 /// Mounts the four scheme scopes.
-pub fn mount(cfg: &mut web::ServiceConfig) {
-    for scheme in Scheme::ALL {
+pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState) {
+    cookie::mount(cfg, state);
+    for scheme in [Scheme::Session, Scheme::Token, Scheme::Jwt] {
         let slug = scheme.slug();
         cfg.service(web::scope(scheme.prefix()).service(
             web::resource("").get(move |ctx: PageCtx| async move { Placeholder { ctx, slug } }),

@@ -48,6 +48,19 @@ pub fn token_for(req: &HttpRequest) -> String {
     }
 }
 
+/// A short code unique to this browser's cookie jar (the per-browser lab): a hash of its CSRF seed.
+pub fn browser_code(req: &HttpRequest) -> String {
+    use sha2::Digest;
+    let seed = req
+        .extensions()
+        .get::<Seed>()
+        .map(|s| s.0.clone())
+        .unwrap_or_default();
+    let digest = Sha256::digest(seed.as_bytes());
+    let hex: String = digest.iter().take(4).map(|b| format!("{b:02X}")).collect();
+    format!("{}-{}", &hex[..4], &hex[4..])
+}
+
 fn sign(key: &[u8], seed: &str) -> String {
     URL_SAFE_NO_PAD.encode(mac(key, seed).finalize().into_bytes())
 }

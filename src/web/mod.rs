@@ -3,6 +3,7 @@
 pub mod csrf;
 pub mod error;
 pub mod page;
+pub mod replay;
 pub mod security;
 pub mod timing;
 

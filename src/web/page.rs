@@ -45,8 +45,17 @@ impl PageCtx {
     }
 
     /// Catalog text with `%{name}` placeholders filled in.
-    pub fn t_with(&self, key: &str, args: &[(&str, &str)]) -> String {
-        self.lang.t_with(key, args)
+    pub fn t_with<'a>(
+        &self,
+        key: impl AsRef<str>,
+        args: impl AsRef<[(&'a str, &'a str)]>,
+    ) -> String {
+        self.lang.t_with(key.as_ref(), args.as_ref())
+    }
+
+    /// The catalog strings page script needs, as JSON (for `data-i18n`).
+    pub fn js_strings(&self) -> String {
+        crate::i18n::js_strings(self.lang)
     }
 
     /// The link that shows this page in `lang`.

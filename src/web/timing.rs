@@ -6,11 +6,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
-use actix_web::dev::{Extensions, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+
+tokio::task_local! {
+    /// The meter of the request this task is serving (set by [`server_timing`]).
+    static CURRENT: Arc<Meter>;
+}
 
 /// What one request has cost so far.
 #[derive(Debug, Default)]
@@ -26,9 +30,9 @@ struct Costs {
 }
 
 impl Meter {
-    /// The meter of the request whose extensions these are (a fresh one when there is none).
-    pub fn of(extensions: &Extensions) -> Arc<Meter> {
-        extensions.get::<Arc<Meter>>().cloned().unwrap_or_default()
+    /// The meter of the request being served (a throw-away one outside any request).
+    pub fn current() -> Arc<Meter> {
+        CURRENT.try_with(Arc::clone).unwrap_or_default()
     }
 
     /// Records a credential check: how long it took and what it was (e.g. `"token lookup"`).
@@ -92,8 +96,7 @@ pub async fn server_timing(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let meter = Arc::new(Meter::default());
-    req.extensions_mut().insert(meter.clone());
-    let mut res = next.call(req).await?;
+    let mut res = CURRENT.scope(meter.clone(), next.call(req)).await?;
     if let Ok(value) = HeaderValue::from_str(&meter.header_value(started.elapsed())) {
         res.headers_mut()
             .insert(HeaderName::from_static("server-timing"), value);

@@ -195,3 +195,64 @@ pub fn queries(headers: &HeaderMap) -> u32 {
         .and_then(|n| n.parse().ok())
         .expect("a count")
 }
+
+/// Every `Set-Cookie` header of a response.
+pub fn set_cookies(res: &Response) -> Vec<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The `Set-Cookie` header for cookie `name`, if the response set it.
+pub fn set_cookie(res: &Response, name: &str) -> Option<String> {
+    set_cookies(res)
+        .into_iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+}
+
+/// The value a `Set-Cookie` header gives its cookie.
+pub fn cookie_value(set_cookie: &str) -> String {
+    let pair = set_cookie.split(';').next().unwrap_or_default();
+    pair.split_once('=')
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default()
+}
+
+/// A client with no cookie jar: every request carries exactly the headers a test gives it.
+pub fn bare_client() -> Client {
+    Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .expect("a client")
+}
+
+impl TestApp {
+    /// Logs this client's browser in through the cookie scheme's form.
+    pub async fn cookie_login(&self, user: &TestUser) -> Response {
+        self.submit_form(
+            "/cookie",
+            "/cookie/login",
+            &[("email", user.email), ("password", user.password)],
+        )
+        .await
+    }
+
+    /// GETs `path` with only the given `Cookie:` header (a copied cookie, replayed by someone else).
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> Response {
+        bare_client()
+            .get(self.url(path))
+            .header("Cookie", cookie)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Runs one SQL query against the app's database file.
+    pub fn query_one<T: rusqlite::types::FromSql>(&self, sql: &str) -> T {
+        let conn = rusqlite::Connection::open(&self.db_path).expect("db opens");
+        conn.query_row(sql, [], |r| r.get(0)).expect("a row")
+    }
+}

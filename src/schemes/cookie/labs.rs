@@ -1,0 +1,226 @@
+//! The cookie labs: the deliberately insecure naive cookie, editing the signed cookie, the size
+//! limit, and replaying a copied cookie. Mounted only when lab controls are on.
+
+use actix_web::cookie::{Cookie, SameSite, time};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::pages::lab::lab_only;
+use crate::schemes::cookie::ROOM;
+use crate::schemes::identity::see_other;
+use crate::startup::AppState;
+use crate::web::csrf::CsrfForm;
+use crate::web::error::AppError;
+use crate::web::page::PageCtx;
+use crate::web::replay;
+
+/// The unsigned, script-readable cookie the naive route trusts blindly. DELIBERATELY INSECURE.
+pub const NAIVE_COOKIE: &str = "authlab_naive";
+/// The path the naive cookie is scoped to: the lab routes only.
+pub const NAIVE_PATH: &str = "/cookie/lab";
+/// Prefix of the size-lab cookies.
+pub const SIZE_PREFIX: &str = "authlab_size_";
+/// The sizes the size lab sets by default (name + value, in bytes).
+pub const DEFAULT_SIZES: [usize; 4] = [4000, 4096, 4097, 6000];
+/// The longest cookie value the tamper and replay labs accept.
+const MAX_VALUE: usize = 8192;
+
+pub(super) fn mount(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/lab/naive").guard(lab_only()).get(naive))
+        .service(web::resource("/lab/tamper").guard(lab_only()).post(tamper))
+        .service(web::resource("/lab/size").guard(lab_only()).post(set_sizes))
+        .service(
+            web::resource("/lab/size/clear")
+                .guard(lab_only())
+                .post(clear_sizes),
+        )
+        .service(
+            web::resource("/lab/replay")
+                .guard(lab_only())
+                .post(replay_copy),
+        );
+}
+
+/// Sets the naive cookie after a login: `email|role`, plain text, not signed, not HttpOnly.
+pub(super) fn set_naive_cookie(res: &mut HttpResponse, email: &str) -> Result<(), AppError> {
+    let value = format!("{}|user", email.trim().to_lowercase());
+    let cookie = Cookie::build(NAIVE_COOKIE, value)
+        .path(NAIVE_PATH)
+        .same_site(SameSite::Lax)
+        .http_only(false)
+        .finish();
+    res.add_cookie(&cookie)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("naive cookie: {e}")))
+}
+
+/// Removes the naive cookie at logout.
+pub(super) fn remove_naive_cookie(res: &mut HttpResponse) {
+    let mut cookie = Cookie::build(NAIVE_COOKIE, "").path(NAIVE_PATH).finish();
+    cookie.make_removal();
+    let _ = res.add_cookie(&cookie);
+}
+
+/// `GET /cookie/lab/naive`: believes whatever `authlab_naive` says.
+#[derive(Template, WebTemplate)]
+#[template(path = "cookie/naive.html")]
+pub struct NaivePage {
+    ctx: PageCtx,
+    raw: Option<String>,
+    email: String,
+    role: String,
+}
+
+async fn naive(req: HttpRequest) -> NaivePage {
+    let raw = req.cookie(NAIVE_COOKIE).map(|c| c.value().to_owned());
+    let (email, role) = raw
+        .as_deref()
+        .map(|v| {
+            let v = percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned();
+            match v.split_once('|') {
+                Some((email, role)) => (email.to_owned(), role.to_owned()),
+                None => (v, String::new()),
+            }
+        })
+        .unwrap_or_default();
+    NaivePage {
+        ctx: PageCtx::of(&req),
+        raw,
+        email,
+        role,
+    }
+}
+
+fn check_value(value: &str) -> Result<&str, AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::BadRequest("The cookie value is empty.".into()));
+    }
+    if value.len() > MAX_VALUE {
+        return Err(AppError::BadRequest(format!(
+            "The cookie value is longer than {MAX_VALUE} bytes."
+        )));
+    }
+    let allowed = |b: u8| (0x21..=0x7e).contains(&b) && !matches!(b, b'"' | b',' | b';' | b'\\');
+    if !value.bytes().all(allowed) {
+        return Err(AppError::BadRequest(
+            "A cookie value cannot contain spaces, quotes, commas, semicolons or backslashes."
+                .into(),
+        ));
+    }
+    Ok(value)
+}
+
+/// The edited signed cookie to put back into the browser.
+#[derive(Debug, Deserialize)]
+pub struct TamperForm {
+    #[serde(default)]
+    value: String,
+}
+
+/// `POST /cookie/lab/tamper`: puts an edited `authlab_cookie` into the browser (what devtools
+/// would do; page script cannot, the cookie being HttpOnly), then shows what the server makes of it.
+async fn tamper(
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<TamperForm>,
+) -> Result<HttpResponse, AppError> {
+    let value = check_value(&form.value)?;
+    let cookie = Cookie::build(ROOM.cookie_name, value.to_owned())
+        .path("/")
+        .http_only(true)
+        .secure(state.settings.secure_cookies())
+        .same_site(SameSite::Lax)
+        .finish();
+    let mut res = see_other("/cookie?tampered=1");
+    res.add_cookie(&cookie)
+        .map_err(|e| AppError::BadRequest(format!("That value cannot be a cookie: {e}")))?;
+    Ok(res)
+}
+
+/// Optional sizes for the size lab.
+#[derive(Debug, Default, Deserialize)]
+pub struct SizeRequest {
+    #[serde(default)]
+    sizes: Vec<usize>,
+}
+
+/// One cookie the size lab set.
+#[derive(Debug, Serialize)]
+struct SizedCookie {
+    name: String,
+    bytes: usize,
+}
+
+/// `POST /cookie/lab/size`: sets one cookie per size (name + value = that many bytes).
+async fn set_sizes(body: Option<web::Json<SizeRequest>>) -> Result<HttpResponse, AppError> {
+    let mut sizes = body.map(|b| b.into_inner().sizes).unwrap_or_default();
+    if sizes.is_empty() {
+        sizes = DEFAULT_SIZES.to_vec();
+    }
+    if sizes.len() > 6 || sizes.iter().any(|n| !(64..=8192).contains(n)) {
+        return Err(AppError::Invalid(json!({
+            "sizes": ["Send at most 6 sizes, each between 64 and 8192 bytes."]
+        })));
+    }
+    let mut res = HttpResponse::Ok();
+    let mut set = Vec::new();
+    for bytes in sizes {
+        let name = format!("{SIZE_PREFIX}{bytes}");
+        let value = "x".repeat(bytes - name.len());
+        let cookie = Cookie::build(name.clone(), value)
+            .path("/cookie")
+            .same_site(SameSite::Lax)
+            .max_age(time::Duration::minutes(10))
+            .finish();
+        res.cookie(cookie);
+        set.push(SizedCookie { name, bytes });
+    }
+    Ok(res.json(json!({ "set": set })))
+}
+
+/// `POST /cookie/lab/size/clear`: removes every size-lab cookie the browser still holds.
+async fn clear_sizes(req: HttpRequest) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    let mut removed = Vec::new();
+    if let Ok(cookies) = req.cookies() {
+        for cookie in cookies.iter().filter(|c| c.name().starts_with(SIZE_PREFIX)) {
+            let mut removal = Cookie::build(cookie.name().to_owned(), "")
+                .path("/cookie")
+                .finish();
+            removal.make_removal();
+            removed.push(cookie.name().to_owned());
+            res.cookie(removal);
+        }
+    }
+    res.json(json!({ "removed": removed }))
+}
+
+/// A copied `authlab_cookie` value to replay.
+#[derive(Debug, Deserialize)]
+pub struct ReplayRequest {
+    cookie: String,
+}
+
+/// `POST /cookie/lab/replay`: sends `GET /cookie/api/me` with only the copied cookie, from the
+/// server itself, and reports the real answer.
+async fn replay_copy(
+    state: web::Data<AppState>,
+    body: web::Json<ReplayRequest>,
+) -> Result<HttpResponse, AppError> {
+    let value = check_value(&body.cookie)?;
+    let header = format!("{}={value}", ROOM.cookie_name);
+    let answer = replay::send(
+        state.local_addr,
+        "GET",
+        "/cookie/api/me",
+        &[("Cookie", &header)],
+        None,
+    )
+    .await
+    .map_err(AppError::Internal)?;
+    Ok(HttpResponse::Ok().json(answer))
+}

@@ -1,0 +1,335 @@
+//! The login flow the cookie and session schemes share: the same actix-identity handler code over
+//! two session stores. The cookie scheme keeps the state in the signed cookie itself; the session
+//! scheme keeps it in SQLite and the cookie carries only a key. Nothing else differs — that is the lesson.
+
+use std::future::{Ready, ready};
+use std::time::Instant;
+
+use actix_identity::{Identity, IdentityExt};
+use actix_session::{Session, SessionExt};
+use actix_web::cookie::Cookie;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::schemes::Scheme;
+use crate::startup::AppState;
+use crate::users::auth::{LoginError, authenticate};
+use crate::users::{self, UsernameError};
+use crate::web::error::AppError;
+use crate::web::timing::Meter;
+
+/// Session-state key of the signed-in user's card.
+const USER: &str = "authlab.user";
+/// Session-state key of the login time (lab clock, Unix seconds).
+const ISSUED_AT: &str = "authlab.issued_at";
+
+/// What differs between the two rooms besides the store: names and lifetimes.
+#[derive(Debug)]
+pub struct Room {
+    /// Which scheme this is.
+    pub scheme: Scheme,
+    /// The cookie carrying the state (cookie scheme) or the key (session scheme).
+    pub cookie_name: &'static str,
+    /// How the credential check reads in `Server-Timing`.
+    pub auth_desc: &'static str,
+    /// How long after login the identity ends, however busy it is.
+    pub lifetime: fn(&Settings) -> Duration,
+}
+
+impl Room {
+    /// The protected page.
+    pub fn me_path(&self) -> String {
+        format!("{}/me", self.scheme.prefix())
+    }
+
+    /// The challenge sent with a 401 from this room's API.
+    pub fn challenge(&self) -> &'static str {
+        match self.scheme {
+            Scheme::Session => "Session cookie=\"sessionid\"",
+            _ => "Cookie cookie=\"authlab_cookie\"",
+        }
+    }
+}
+
+/// The user as the session state carries it: enough to answer `/api/me` without another query.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UserCard {
+    /// `users.id`.
+    pub id: i64,
+    /// `users.email`.
+    pub email: String,
+    /// `users.username` at login (or at the last change made through this room).
+    pub username: String,
+}
+
+/// A request whose identity cookie (and, for sessions, its row) is valid and unexpired.
+pub struct SignedIn {
+    /// Who it is.
+    pub user: UserCard,
+    /// Login time, lab clock, Unix seconds.
+    pub issued_at: i64,
+    /// When this identity ends (lab clock, Unix seconds).
+    pub expires_at: i64,
+    identity: Identity,
+    session: Session,
+}
+
+/// [`SignedIn`] for pages open to guests.
+pub struct MaybeSignedIn(pub Option<SignedIn>);
+
+impl SignedIn {
+    /// Reads and checks the identity; an expired one is logged out (its cookie removed) and `None`.
+    fn read(req: &HttpRequest) -> Option<SignedIn> {
+        let room = *req.app_data::<&'static Room>()?;
+        let state = req.app_data::<web::Data<AppState>>()?;
+        let started = Instant::now();
+        let identity = req.get_identity().ok()?;
+        let session = req.get_session();
+        let user: Option<UserCard> = session.get(USER).ok().flatten();
+        let issued_at: Option<i64> = session.get(ISSUED_AT).ok().flatten();
+        let id_matches = user
+            .as_ref()
+            .is_some_and(|u| identity.id().ok() == Some(u.id.to_string()));
+        let signed_in = match (user, issued_at) {
+            (Some(user), Some(issued_at)) if id_matches => {
+                let expires_at = issued_at + (room.lifetime)(&state.settings).num_seconds();
+                if state.clock.unix() < expires_at {
+                    Some(SignedIn {
+                        user,
+                        issued_at,
+                        expires_at,
+                        identity,
+                        session,
+                    })
+                } else {
+                    identity.logout();
+                    None
+                }
+            }
+            _ => None,
+        };
+        Meter::current().add_auth(started.elapsed(), room.auth_desc);
+        signed_in
+    }
+
+    /// The session this identity lives in.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Ends the identity: the session is purged and the cookie removed (`Max-Age=0`).
+    pub fn logout(self) {
+        self.identity.logout();
+    }
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let challenge = req
+            .app_data::<&'static Room>()
+            .map_or("Cookie", |room| room.challenge());
+        ready(SignedIn::read(req).ok_or_else(|| {
+            AppError::unauthorized("Authentication credentials were not provided.", challenge)
+        }))
+    }
+}
+
+impl FromRequest for MaybeSignedIn {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(MaybeSignedIn(SignedIn::read(req))))
+    }
+}
+
+/// The login form of both rooms.
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginForm {
+    /// The e-mail to log in as.
+    #[serde(default)]
+    pub email: String,
+    /// The password.
+    #[serde(default)]
+    pub password: String,
+    /// Where to go after login (only a same-site path is honoured).
+    #[serde(default)]
+    pub next: String,
+}
+
+/// Why a form was refused, for the page to explain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Wrong e-mail or password, or an inactive account (deliberately one message).
+    InvalidCredentials,
+    /// Too many failures; retry after this many seconds.
+    Throttled(u64),
+    /// The new username is not acceptable.
+    Username(UsernameError),
+}
+
+impl Refusal {
+    /// The status the re-rendered form answers with.
+    pub fn status(self) -> actix_web::http::StatusCode {
+        match self {
+            Refusal::Throttled(_) => actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            _ => actix_web::http::StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The catalog key of the message.
+    pub fn key(self) -> &'static str {
+        match self {
+            Refusal::InvalidCredentials => "login.error.invalid",
+            Refusal::Throttled(_) => "login.error.throttled",
+            Refusal::Username(e) => e.key(),
+        }
+    }
+
+    /// Adds `Retry-After` when throttled.
+    pub fn apply(self, res: &mut actix_web::HttpResponseBuilder) {
+        res.status(self.status());
+        if let Refusal::Throttled(secs) = self {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+    }
+}
+
+/// Logs in through the room's store: checks the password, renews the session key (fixation
+/// defence) and stores the user card and login time. `Ok(Err(_))` is a refusal the page explains.
+pub async fn login(
+    req: &HttpRequest,
+    room: &Room,
+    db: &Db,
+    state: &AppState,
+    form: &LoginForm,
+) -> Result<Result<HttpResponse, Refusal>, AppError> {
+    let client = req.peer_addr().map(|a| a.ip());
+    let user = match authenticate(db, state, &form.email, &form.password, client).await {
+        Ok(user) => user,
+        Err(LoginError::InvalidCredentials) => return Ok(Err(Refusal::InvalidCredentials)),
+        Err(LoginError::Throttled(secs)) => return Ok(Err(Refusal::Throttled(secs))),
+        Err(LoginError::Server(e)) => return Err(e),
+    };
+    let card = UserCard {
+        id: user.id,
+        email: user.email,
+        username: user.username,
+    };
+    Identity::login(&req.extensions(), card.id.to_string())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("identity login: {e}")))?;
+    let session = req.get_session();
+    session
+        .insert(USER, &card)
+        .and_then(|()| session.insert(ISSUED_AT, state.clock.unix()))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("session state: {e}")))?;
+    let target = if form.next.is_empty() {
+        room.me_path()
+    } else {
+        safe_next(&form.next).to_owned()
+    };
+    Ok(Ok(see_other(&target)))
+}
+
+/// Changes the username: saves the row (moving `updated_at`, never `created_at`) and the card.
+pub async fn change_username(
+    signed_in: &SignedIn,
+    db: &Db,
+    state: &AppState,
+    raw: &str,
+) -> Result<Result<(), Refusal>, AppError> {
+    let username = match users::validate_username(raw) {
+        Ok(name) => name,
+        Err(e) => return Ok(Err(Refusal::Username(e))),
+    };
+    let id = signed_in.user.id;
+    let now = state.clock.now();
+    let name = username.clone();
+    let saved = db
+        .run(move |c| -> rusqlite::Result<bool> {
+            let Some(mut user) = users::find(c, id)? else {
+                return Ok(false);
+            };
+            user.username = name;
+            users::save(c, &mut user, now)?;
+            Ok(true)
+        })
+        .await??;
+    if !saved {
+        return Err(AppError::NotFound);
+    }
+    let card = UserCard {
+        username,
+        ..signed_in.user.clone()
+    };
+    signed_in
+        .session
+        .insert(USER, &card)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("session state: {e}")))?;
+    Ok(Ok(()))
+}
+
+/// The user JSON of `/api/me`, the same shape as the token and JWT groups answer.
+pub fn me_json(signed_in: &SignedIn) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(
+        json!({
+            "id": signed_in.user.id,
+            "email": signed_in.user.email,
+            "username": signed_in.user.username,
+        })
+        .to_string(),
+    )
+}
+
+/// A 303 redirect.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// `next` when it is a path on this site (one leading slash, no scheme, no backslash tricks); else `/`.
+pub fn safe_next(next: &str) -> &str {
+    let same_site = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    if same_site { next } else { "/" }
+}
+
+/// The raw request cookie named `name`, as the browser sent it.
+pub fn request_cookie(req: &HttpRequest, name: &str) -> Option<Cookie<'static>> {
+    req.cookie(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_followed() {
+        assert_eq!(safe_next("/cookie/me"), "/cookie/me");
+        assert_eq!(safe_next("/users?new=1"), "/users?new=1");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "",
+            "evil",
+            "/a\\b",
+            "/\tx",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad}");
+        }
+    }
+}
