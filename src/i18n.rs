@@ -90,6 +90,13 @@ pub const JS_KEYS: &[&str] = &[
     "js.cookie.kept_no",
     "js.cookie.kept_copy",
     "js.cookie.no_copy",
+    "js.session.panel_cost",
+    "js.session.load_working",
+    "js.session.load_done",
+    "js.session.load_cleared",
+    "js.session.measure_line",
+    "js.session.busy_progress",
+    "js.session.busy_done",
 ];
 
 /// The script strings in `lang`, as the JSON object `static/common.js` reads.

@@ -67,7 +67,7 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(pool.clone())
-                .configure(configure(&app_state))
+                .configure(configure(&app_state, pool.get_ref()))
                 .wrap(from_fn(error::render_errors))
                 .wrap(from_fn(csrf::ensure_seed))
                 .wrap(from_fn(i18n::remember_choice))
@@ -107,7 +107,10 @@ impl Application {
 }
 
 /// Mounts every route: shared pages, the lab actions (when on) and the four schemes.
-pub fn configure(state: &AppState) -> impl FnOnce(&mut web::ServiceConfig) + '_ {
+pub fn configure<'a>(
+    state: &'a AppState,
+    pool: &'a Pool,
+) -> impl FnOnce(&mut web::ServiceConfig) + 'a {
     move |cfg| {
         cfg.app_data(
             web::JsonConfig::default()
@@ -117,7 +120,7 @@ pub fn configure(state: &AppState) -> impl FnOnce(&mut web::ServiceConfig) + '_ 
         .app_data(web::FormConfig::default().limit(16 * 1024))
         .app_data(web::PayloadConfig::default().limit(64 * 1024));
         pages::mount(cfg);
-        schemes::mount(cfg, state);
+        schemes::mount(cfg, state, pool);
         cfg.default_service(web::to(error::not_found));
     }
 }

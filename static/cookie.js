@@ -1,8 +1,7 @@
-// The cookie page's labs: the size limit, the stolen copy and the naive cookie editor.
+// The cookie page's labs: the size limit and the naive cookie editor.
 (function () {
   "use strict";
   var lab = window.authlab;
-  var STOLEN = "authlab.stolen_cookie";
 
   function byId(id) { return document.getElementById(id); }
 
@@ -41,42 +40,6 @@
     sizeClear.addEventListener("click", async function () {
       await lab.postJson("/cookie/lab/size/clear", {});
       byId("size-results").hidden = true;
-    });
-  }
-
-  var keep = byId("stolen-keep");
-  if (keep) {
-    keep.addEventListener("click", function () {
-      sessionStorage.setItem(STOLEN, keep.getAttribute("data-cookie"));
-      keep.textContent = lab.t("js.cookie.kept_copy");
-    });
-  }
-
-  var replay = byId("stolen-replay");
-  if (replay) {
-    replay.addEventListener("click", async function () {
-      var copy = sessionStorage.getItem(STOLEN);
-      var out = byId("stolen-answer");
-      if (!copy) {
-        lab.show(out, lab.t("js.cookie.no_copy"));
-        return;
-      }
-      var answer = await lab.postJson("/cookie/lab/replay", { cookie: copy });
-      var result = answer.data || {};
-      var verdict = result.status >= 200 && result.status < 300
-        ? lab.t("js.replay.accepted") : lab.t("js.replay.refused");
-      lab.show(out, verdict + "\nHTTP " + result.status + "\n" + (result.body || ""));
-      out.className = "answer " + (result.status === 200 ? "accepted" : "refused");
-    });
-  }
-
-  var expire = byId("stolen-expire");
-  if (expire) {
-    expire.addEventListener("click", async function () {
-      var answer = await lab.postJson("/lab/clock", { advance: expire.getAttribute("data-advance") });
-      lab.show(byId("stolen-answer"), answer.status === 200
-        ? lab.t("js.lab.clock_moved", { now: answer.data.now })
-        : lab.t("js.lab.clock_failed"));
     });
   }
 

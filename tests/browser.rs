@@ -304,3 +304,64 @@ async fn the_tamper_lab_makes_alice_bob_on_the_naive_route_and_nobody_on_the_sig
     );
     browser.close().await;
 }
+
+async fn session_login_in_browser(browser: &Browser, app: &TestApp) {
+    browser.goto(app, "/session").await;
+    browser.fill("#email", "alice@example.com").await;
+    browser.fill("#password", "alice-pass-123").await;
+    browser.click("#submit").await;
+    browser.text_of("#who").await;
+}
+
+#[actix_web::test]
+async fn revoking_a_session_from_a_second_browser_logs_the_first_one_out() {
+    let app = spawn_app().await;
+    let first = Browser::start().await;
+    let second = Browser::start().await;
+    session_login_in_browser(&first, &app).await;
+    session_login_in_browser(&second, &app).await;
+
+    second.goto(&app, "/session/devices").await;
+    let rows = second
+        .client
+        .find_all(Locator::Css("#devices tbody tr"))
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 2, "two browsers, two sessions");
+    let other = second
+        .client
+        .find(Locator::Css("#devices tbody tr:not(.highlight) button"))
+        .await
+        .expect("the other browser's revoke button");
+    other.click().await.expect("clicked");
+    second.text_of("#revoked").await;
+
+    first.goto(&app, "/session/me").await;
+    first.text_of("#login-form").await;
+    let url = first.client.current_url().await.expect("a url");
+    assert_eq!(
+        url.path(),
+        "/session",
+        "the revoked browser is sent to log in again"
+    );
+
+    second.goto(&app, "/session/me").await;
+    assert!(second.text_of("#who").await.contains("alice@example.com"));
+    first.close().await;
+    second.close().await;
+}
+
+#[actix_web::test]
+async fn the_session_page_fills_its_server_panel_with_the_stored_row() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    session_login_in_browser(&browser, &app).await;
+    let row = browser.text_of("#session-row").await;
+    assert!(row.contains("alice@example.com"), "{row}");
+    let totals = browser.text_of("#session-totals").await;
+    assert!(
+        totals.contains("Session rows on the whole server: 1 "),
+        "{totals}"
+    );
+    browser.close().await;
+}

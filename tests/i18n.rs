@@ -81,6 +81,10 @@ fn keys_used_in_code() -> BTreeSet<String> {
             let text = std::fs::read_to_string(&path).unwrap_or_default();
             for marker in ["t(\"", "t_with(\"", "t_key(\""] {
                 for (at, _) in text.match_indices(marker) {
+                    let before = text[..at].chars().next_back();
+                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        continue;
+                    }
                     let rest = &text[at + marker.len()..];
                     let Some(end) = rest.find('"') else { continue };
                     let key = &rest[..end];

@@ -23,7 +23,10 @@ use crate::web::timing::Meter;
 /// The connection pool.
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("migrations/0001_foundation.sql")),
+    M::up(include_str!("migrations/0002_sessions.sql")),
+];
 
 thread_local! {
     /// Statements finished on this thread since the last `Db::run` began.

@@ -64,6 +64,8 @@ const STATIC_FILES: &[(&str, &str, &str)] = &[
     ),
     ("common.js", JS, include_str!("../../static/common.js")),
     ("cookie.js", JS, include_str!("../../static/cookie.js")),
+    ("stolen.js", JS, include_str!("../../static/stolen.js")),
+    ("session.js", JS, include_str!("../../static/session.js")),
 ];
 
 async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppError> {

@@ -3,6 +3,7 @@
 pub mod cookie;
 pub mod identity;
 pub mod panels;
+pub mod session;
 
 use actix_web::web;
 use askama::Template;
@@ -78,9 +79,10 @@ impl Placeholder {
 }
 
 /// Mounts the four scheme scopes.
-pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState) {
+pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState, pool: &crate::db::Pool) {
     cookie::mount(cfg, state);
-    for scheme in [Scheme::Session, Scheme::Token, Scheme::Jwt] {
+    session::mount(cfg, state, pool);
+    for scheme in [Scheme::Token, Scheme::Jwt] {
         let slug = scheme.slug();
         cfg.service(web::scope(scheme.prefix()).service(
             web::resource("").get(move |ctx: PageCtx| async move { Placeholder { ctx, slug } }),

@@ -97,6 +97,19 @@ pub fn browser() -> Client {
 }
 
 impl TestApp {
+    /// Another browser (its own cookie jar) on the same running server.
+    pub fn same_server(app: &TestApp, client: Client) -> TestApp {
+        TestApp {
+            address: app.address.clone(),
+            port: app.port,
+            state: app.state.clone(),
+            client,
+            db_path: app.db_path.clone(),
+            handle: app.handle.clone(),
+            _dir: None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -255,4 +268,24 @@ impl TestApp {
         let conn = rusqlite::Connection::open(&self.db_path).expect("db opens");
         conn.query_row(sql, [], |r| r.get(0)).expect("a row")
     }
+}
+
+impl TestApp {
+    /// Logs this client's browser in through the session scheme's form.
+    pub async fn session_login(&self, user: &TestUser) -> Response {
+        self.submit_form(
+            "/session",
+            "/session/login",
+            &[("email", user.email), ("password", user.password)],
+        )
+        .await
+    }
+}
+
+/// The session key inside a signed `sessionid` cookie value (after the 44-character signature).
+pub fn session_key_of(cookie_value: &str) -> String {
+    let decoded = percent_encoding::percent_decode_str(cookie_value)
+        .decode_utf8_lossy()
+        .into_owned();
+    decoded.get(44..).unwrap_or_default().to_owned()
 }

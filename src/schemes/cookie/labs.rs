@@ -10,12 +10,11 @@ use serde_json::json;
 
 use crate::pages::lab::lab_only;
 use crate::schemes::cookie::ROOM;
-use crate::schemes::identity::see_other;
+use crate::schemes::identity::{check_cookie_value, see_other};
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::page::PageCtx;
-use crate::web::replay;
 
 /// The unsigned, script-readable cookie the naive route trusts blindly. DELIBERATELY INSECURE.
 pub const NAIVE_COOKIE: &str = "authlab_naive";
@@ -25,8 +24,6 @@ pub const NAIVE_PATH: &str = "/cookie/lab";
 pub const SIZE_PREFIX: &str = "authlab_size_";
 /// The sizes the size lab sets by default (name + value, in bytes).
 pub const DEFAULT_SIZES: [usize; 4] = [4000, 4096, 4097, 6000];
-/// The longest cookie value the tamper and replay labs accept.
-const MAX_VALUE: usize = 8192;
 
 pub(super) fn mount(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/lab/naive").guard(lab_only()).get(naive))
@@ -36,11 +33,6 @@ pub(super) fn mount(cfg: &mut web::ServiceConfig) {
             web::resource("/lab/size/clear")
                 .guard(lab_only())
                 .post(clear_sizes),
-        )
-        .service(
-            web::resource("/lab/replay")
-                .guard(lab_only())
-                .post(replay_copy),
         );
 }
 
@@ -95,26 +87,6 @@ async fn naive(req: HttpRequest) -> NaivePage {
     }
 }
 
-fn check_value(value: &str) -> Result<&str, AppError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(AppError::BadRequest("The cookie value is empty.".into()));
-    }
-    if value.len() > MAX_VALUE {
-        return Err(AppError::BadRequest(format!(
-            "The cookie value is longer than {MAX_VALUE} bytes."
-        )));
-    }
-    let allowed = |b: u8| (0x21..=0x7e).contains(&b) && !matches!(b, b'"' | b',' | b';' | b'\\');
-    if !value.bytes().all(allowed) {
-        return Err(AppError::BadRequest(
-            "A cookie value cannot contain spaces, quotes, commas, semicolons or backslashes."
-                .into(),
-        ));
-    }
-    Ok(value)
-}
-
 /// The edited signed cookie to put back into the browser.
 #[derive(Debug, Deserialize)]
 pub struct TamperForm {
@@ -128,7 +100,7 @@ async fn tamper(
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<TamperForm>,
 ) -> Result<HttpResponse, AppError> {
-    let value = check_value(&form.value)?;
+    let value = check_cookie_value(&form.value)?;
     let cookie = Cookie::build(ROOM.cookie_name, value.to_owned())
         .path("/")
         .http_only(true)
@@ -197,30 +169,4 @@ async fn clear_sizes(req: HttpRequest) -> HttpResponse {
         }
     }
     res.json(json!({ "removed": removed }))
-}
-
-/// A copied `authlab_cookie` value to replay.
-#[derive(Debug, Deserialize)]
-pub struct ReplayRequest {
-    cookie: String,
-}
-
-/// `POST /cookie/lab/replay`: sends `GET /cookie/api/me` with only the copied cookie, from the
-/// server itself, and reports the real answer.
-async fn replay_copy(
-    state: web::Data<AppState>,
-    body: web::Json<ReplayRequest>,
-) -> Result<HttpResponse, AppError> {
-    let value = check_value(&body.cookie)?;
-    let header = format!("{}={value}", ROOM.cookie_name);
-    let answer = replay::send(
-        state.local_addr,
-        "GET",
-        "/cookie/api/me",
-        &[("Cookie", &header)],
-        None,
-    )
-    .await
-    .map_err(AppError::Internal)?;
-    Ok(HttpResponse::Ok().json(answer))
 }

@@ -2,7 +2,8 @@
 //!
 //! actix-identity over actix-session's `CookieSessionStore` with *signed* content security: the
 //! state is readable (base64 HMAC tag, then the JSON) but any edit breaks the tag. The expiry is
-//! inside the signed state, checked against the app clock.
+//! inside the signed state, checked against the app clock. The handlers are the shared ones in
+//! `schemes::identity`; this module only adds the store, its pages and its labs.
 
 mod labs;
 
@@ -14,17 +15,17 @@ use actix_web::cookie::{SameSite, time};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::db::Db;
 use crate::schemes::Scheme;
 use crate::schemes::identity::{
-    self, LoginForm, MaybeSignedIn, Refusal, Room, SignedIn, see_other,
+    self, LandingView, LoginForm, MaybeSignedIn, MeView, Room, RoomPages, SignedIn,
 };
 use crate::schemes::panels::{self, BrowserCookie, Wire};
 use crate::startup::AppState;
 use crate::users::{self, User};
-use crate::web::csrf::{self, CsrfForm};
+use crate::web::csrf;
 use crate::web::error::AppError;
 use crate::web::page::PageCtx;
 
@@ -38,6 +39,9 @@ pub static ROOM: Room = Room {
 
 /// The signed-in user of the cookie scheme.
 pub type CookieUser = SignedIn;
+
+/// The cookie room's pages.
+pub struct CookiePages;
 
 /// Mounts the `/cookie` scope with its signed-cookie session middleware.
 pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState) {
@@ -56,12 +60,7 @@ pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState) {
     .build();
     cfg.service(
         web::scope("/cookie")
-            .app_data::<&'static Room>(&ROOM)
-            .service(web::resource("").get(landing))
-            .service(web::resource("/login").post(login))
-            .service(web::resource("/logout").post(logout))
-            .service(web::resource("/me").get(me).post(change_username))
-            .service(web::resource("/api/me").get(api_me))
+            .configure(identity::routes::<CookiePages>)
             .service(web::resource("/api/inspect").get(inspect))
             .configure(labs::mount)
             .wrap(IdentityMiddleware::default())
@@ -121,116 +120,6 @@ pub struct Landing {
     host: String,
 }
 
-/// `?next=` and the lab banners.
-#[derive(Debug, Default, Deserialize)]
-pub struct LandingQuery {
-    #[serde(default)]
-    next: String,
-    #[serde(default)]
-    tampered: Option<String>,
-    #[serde(default)]
-    logged_out: Option<String>,
-}
-
-fn landing_page(
-    req: &HttpRequest,
-    state: &AppState,
-    signed_in: Option<&SignedIn>,
-    query: LandingQuery,
-    email: String,
-    error: Option<String>,
-) -> Landing {
-    Landing {
-        ctx: PageCtx::of(req),
-        panels: panels(req, state, signed_in),
-        next: query.next,
-        email,
-        error,
-        tampered: query.tampered.is_some(),
-        logged_out: query.logged_out.is_some(),
-        max_age: humane(state.settings.cookie_max_age.get()),
-        host: req.connection_info().host().to_owned(),
-    }
-}
-
-async fn landing(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    signed_in: MaybeSignedIn,
-    query: web::Query<LandingQuery>,
-) -> Landing {
-    landing_page(
-        &req,
-        &state,
-        signed_in.0.as_ref(),
-        query.into_inner(),
-        String::new(),
-        None,
-    )
-}
-
-async fn login(
-    req: HttpRequest,
-    db: Db,
-    state: web::Data<AppState>,
-    CsrfForm(form): CsrfForm<LoginForm>,
-) -> Result<HttpResponse, AppError> {
-    match identity::login(&req, &ROOM, &db, &state, &form).await? {
-        Ok(mut res) => {
-            if state.settings.lab_enabled() {
-                labs::set_naive_cookie(&mut res, &form.email)?;
-            }
-            Ok(res)
-        }
-        Err(refusal) => {
-            let ctx = PageCtx::of(&req);
-            let message = ctx.t_with(refusal.key(), [("seconds", retry_secs(refusal).as_str())]);
-            let query = LandingQuery {
-                next: form.next.clone(),
-                ..LandingQuery::default()
-            };
-            let page = landing_page(
-                &req,
-                &state,
-                None,
-                query,
-                form.email.trim().to_owned(),
-                Some(message),
-            );
-            render_refused(page, refusal)
-        }
-    }
-}
-
-fn retry_secs(refusal: Refusal) -> String {
-    match refusal {
-        Refusal::Throttled(secs) => secs.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn render_refused(page: impl Template, refusal: Refusal) -> Result<HttpResponse, AppError> {
-    let html = page
-        .render()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
-    let mut res = HttpResponse::Ok();
-    refusal.apply(&mut res);
-    Ok(res.content_type("text/html; charset=utf-8").body(html))
-}
-
-/// The logout form carries only its CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
-
-async fn logout(signed_in: MaybeSignedIn, CsrfForm(_): CsrfForm<Empty>) -> HttpResponse {
-    if let Some(signed_in) = signed_in.0 {
-        signed_in.logout();
-    }
-    let mut res = see_other("/cookie?logged_out=1");
-    labs::remove_naive_cookie(&mut res);
-    res
-}
-
 /// `GET /cookie/me`: the protected page.
 #[derive(Template, WebTemplate)]
 #[template(path = "cookie/me.html")]
@@ -244,81 +133,73 @@ pub struct MePage {
     host: String,
 }
 
-/// `?saved=1` after a username change.
-#[derive(Debug, Deserialize)]
-pub struct MeQuery {
-    saved: Option<String>,
+impl RoomPages for CookiePages {
+    const ROOM: &'static Room = &ROOM;
+
+    async fn landing(
+        req: &HttpRequest,
+        _db: &Db,
+        state: &AppState,
+        view: LandingView,
+    ) -> Result<HttpResponse, AppError> {
+        render(Landing {
+            ctx: PageCtx::of(req),
+            panels: panels(req, state, view.signed_in.as_ref()),
+            next: view.query.next,
+            email: view.email,
+            error: view.error,
+            tampered: view.query.tampered.is_some(),
+            logged_out: view.query.logged_out.is_some(),
+            max_age: humane(state.settings.cookie_max_age.get()),
+            host: req.connection_info().host().to_owned(),
+        })
+    }
+
+    async fn me(
+        req: &HttpRequest,
+        db: &Db,
+        state: &AppState,
+        signed_in: &SignedIn,
+        view: MeView,
+    ) -> Result<HttpResponse, AppError> {
+        let id = signed_in.user.id;
+        let row = db.run(move |c| users::find(c, id)).await??;
+        render(MePage {
+            ctx: PageCtx::of(req),
+            panels: panels(req, state, Some(signed_in)),
+            username: signed_in.user.username.clone(),
+            row,
+            error: view.error,
+            saved: view.saved,
+            host: req.connection_info().host().to_owned(),
+        })
+    }
+
+    fn after_login(
+        _req: &HttpRequest,
+        state: &AppState,
+        res: &mut HttpResponse,
+        form: &LoginForm,
+    ) -> Result<(), AppError> {
+        if state.settings.lab_enabled() {
+            labs::set_naive_cookie(res, &form.email)?;
+        }
+        Ok(())
+    }
+
+    fn after_logout(res: &mut HttpResponse) {
+        labs::remove_naive_cookie(res);
+    }
 }
 
-async fn me_page(
-    req: &HttpRequest,
-    db: &Db,
-    state: &AppState,
-    signed_in: &SignedIn,
-    error: Option<String>,
-    saved: bool,
-) -> Result<MePage, AppError> {
-    let id = signed_in.user.id;
-    let row = db.run(move |c| users::find(c, id)).await??;
-    Ok(MePage {
-        ctx: PageCtx::of(req),
-        panels: panels(req, state, Some(signed_in)),
-        username: signed_in.user.username.clone(),
-        row,
-        error,
-        saved,
-        host: req.connection_info().host().to_owned(),
-    })
-}
-
-async fn me(
-    req: HttpRequest,
-    db: Db,
-    state: web::Data<AppState>,
-    signed_in: MaybeSignedIn,
-    query: web::Query<MeQuery>,
-) -> Result<HttpResponse, AppError> {
-    let Some(signed_in) = signed_in.0 else {
-        return Ok(see_other("/cookie?next=/cookie/me"));
-    };
-    let page = me_page(&req, &db, &state, &signed_in, None, query.saved.is_some()).await?;
+/// Renders a page template into a 200 response.
+pub fn render(page: impl Template) -> Result<HttpResponse, AppError> {
     let html = page
         .render()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))
-}
-
-/// The username form.
-#[derive(Debug, Deserialize)]
-pub struct UsernameForm {
-    #[serde(default)]
-    username: String,
-}
-
-async fn change_username(
-    req: HttpRequest,
-    db: Db,
-    state: web::Data<AppState>,
-    signed_in: MaybeSignedIn,
-    CsrfForm(form): CsrfForm<UsernameForm>,
-) -> Result<HttpResponse, AppError> {
-    let Some(signed_in) = signed_in.0 else {
-        return Ok(see_other("/cookie?next=/cookie/me"));
-    };
-    match identity::change_username(&signed_in, &db, &state, &form.username).await? {
-        Ok(()) => Ok(see_other("/cookie/me?saved=1")),
-        Err(refusal) => {
-            let message = PageCtx::of(&req).t(refusal.key());
-            let page = me_page(&req, &db, &state, &signed_in, Some(message), false).await?;
-            render_refused(page, refusal)
-        }
-    }
-}
-
-async fn api_me(signed_in: CookieUser) -> HttpResponse {
-    identity::me_json(&signed_in)
 }
 
 async fn inspect(

@@ -1,0 +1,84 @@
+//! The session labs: an anonymous session before login (fixation) and the server-load lab.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::db::Db;
+use crate::pages::lab::lab_only;
+use crate::schemes::identity::{NoFields, see_other};
+use crate::schemes::session::store;
+use crate::startup::AppState;
+use crate::web::csrf::CsrfForm;
+use crate::web::error::AppError;
+
+/// The most throwaway sessions one click of the load lab creates.
+pub const MAX_LOAD: usize = 100_000;
+
+pub(super) fn mount(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/lab/anonymous")
+            .guard(lab_only())
+            .post(anonymous),
+    )
+    .service(web::resource("/lab/load").guard(lab_only()).post(load))
+    .service(
+        web::resource("/lab/load/clear")
+            .guard(lab_only())
+            .post(clear),
+    );
+}
+
+/// `POST /session/lab/anonymous`: stores something for a guest, so the server creates a session
+/// (and a key) before login — the key the fixation lab then watches change.
+async fn anonymous(
+    session: Session,
+    state: web::Data<AppState>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    session
+        .insert("authlab.visited_at", state.clock.unix())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("session state: {e}")))?;
+    Ok(see_other("/session#lab-fixation"))
+}
+
+/// How many throwaway sessions to create.
+#[derive(Debug, Deserialize)]
+struct LoadRequest {
+    count: usize,
+}
+
+/// `POST /session/lab/load`: creates `count` anonymous sessions, to watch the table grow while a
+/// session read stays one indexed query.
+async fn load(
+    db: Db,
+    state: web::Data<AppState>,
+    body: web::Json<LoadRequest>,
+) -> Result<HttpResponse, AppError> {
+    let count = body.count;
+    if count == 0 || count > MAX_LOAD {
+        return Err(AppError::Invalid(json!({
+            "count": [format!("Ask for 1 to {MAX_LOAD} sessions.")]
+        })));
+    }
+    let now = state.clock.unix();
+    let ttl = state.settings.session_idle.get().num_seconds();
+    let created = db
+        .run(move |c| store::create_load(c, count, now, ttl))
+        .await??;
+    let totals = db.run(move |c| store::totals(c, now)).await??;
+    Ok(HttpResponse::Ok().json(json!({ "created": created, "totals": totals })))
+}
+
+/// `POST /session/lab/load/clear`: deletes the load lab's sessions.
+async fn clear(
+    db: Db,
+    state: web::Data<AppState>,
+    _: Option<web::Json<NoFields>>,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.unix();
+    let removed = db.run(store::clear_load).await??;
+    let totals = db.run(move |c| store::totals(c, now)).await??;
+    Ok(HttpResponse::Ok().json(json!({ "removed": removed, "totals": totals })))
+}

@@ -1,0 +1,444 @@
+//! The session scheme: the browser holds only an opaque key; the login lives in the `sessions` table.
+//!
+//! The same actix-identity handlers as the cookie scheme (`schemes::identity`), over our own
+//! `SessionStore` on SQLite (`store.rs`). Idle and absolute expiry are enforced by the store on
+//! the app clock; revoking a row ends that login everywhere at once.
+
+mod labs;
+pub mod store;
+
+use actix_identity::IdentityMiddleware;
+use actix_session::SessionExt;
+use actix_session::SessionMiddleware;
+use actix_session::config::{CookieContentSecurity, PersistentSession};
+use actix_web::cookie::{CookieJar, SameSite, time};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Serialize;
+
+use crate::db::{Db, Pool};
+use crate::schemes::Scheme;
+use crate::schemes::cookie::{humane, render};
+use crate::schemes::identity::{
+    self, LandingView, LoginForm, MaybeSignedIn, MeView, Room, RoomPages, SignedIn, see_other,
+};
+use crate::schemes::panels::{self, BrowserCookie, Wire};
+use crate::startup::AppState;
+use crate::users::{self, User};
+use crate::web::csrf::CsrfForm;
+use crate::web::error::AppError;
+use crate::web::page::PageCtx;
+use store::{SessionRow, SqliteSessionStore, Totals};
+
+/// The session room: an opaque key in the `sessionid` cookie, as Django names it.
+pub static ROOM: Room = Room {
+    scheme: Scheme::Session,
+    cookie_name: "sessionid",
+    auth_desc: "session lookup",
+    lifetime: |settings| settings.session_max.get(),
+};
+
+/// Session-state key of the session key this browser had before logging in (the fixation lab).
+const KEY_BEFORE_LOGIN: &str = "authlab.key_before_login";
+
+/// The signed-in user of the session scheme.
+pub type SessionUser = SignedIn;
+
+/// The session room's pages.
+pub struct SessionPages;
+
+/// Mounts the `/session` scope with its SQLite session middleware.
+pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState, pool: &Pool) {
+    let settings = &state.settings;
+    let store = SqliteSessionStore::new(
+        pool.clone(),
+        state.clock.clone(),
+        settings.session_idle.get(),
+        settings.session_max.get(),
+    );
+    let sessions = SessionMiddleware::builder(store, state.keys.cookie_key_for(ROOM.cookie_name))
+        .cookie_name(ROOM.cookie_name.to_owned())
+        .cookie_content_security(CookieContentSecurity::Signed)
+        .cookie_secure(settings.secure_cookies())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_path("/".to_owned())
+        .session_lifecycle(
+            PersistentSession::default().session_ttl(time::Duration::seconds(
+                settings.session_max.get().num_seconds(),
+            )),
+        )
+        .build();
+    cfg.service(
+        web::scope("/session")
+            .configure(identity::routes::<SessionPages>)
+            .service(web::resource("/api/inspect").get(inspect))
+            .service(web::resource("/panel").get(server_panel))
+            .service(web::resource("/devices").get(devices))
+            .service(web::resource("/devices/others/revoke").post(revoke_others))
+            .service(web::resource("/devices/{id}/revoke").post(revoke))
+            .configure(labs::mount)
+            .wrap(IdentityMiddleware::default())
+            .wrap(sessions),
+    );
+}
+
+/// The session key inside this request's (signed) `sessionid` cookie, if its signature holds.
+pub fn current_key(req: &HttpRequest, state: &AppState) -> Option<String> {
+    let cookie = req.cookie(ROOM.cookie_name)?;
+    let mut jar = CookieJar::new();
+    jar.add_original(cookie);
+    jar.signed(&state.keys.cookie_key_for(ROOM.cookie_name))
+        .get(ROOM.cookie_name)
+        .map(|c| c.value().to_owned())
+}
+
+/// Browser and wire panels: what the request itself carries (no query).
+#[derive(Debug, Serialize)]
+pub struct ClientPanels {
+    /// `sessionid` as the browser holds it.
+    pub browser: BrowserCookie,
+    /// The `Cookie:` header of this request.
+    pub wire: Wire,
+}
+
+fn client_panels(req: &HttpRequest, state: &AppState) -> ClientPanels {
+    let max_age = state.settings.session_max.get().num_seconds();
+    ClientPanels {
+        browser: panels::browser_cookie(
+            req,
+            ROOM.cookie_name,
+            true,
+            panels::cookie_attributes(&state.settings, Some(max_age)),
+        ),
+        wire: panels::cookie_wire(req, ROOM.cookie_name),
+    }
+}
+
+/// The server panel: what the server keeps for this browser, and for everyone.
+#[derive(Debug, Serialize)]
+pub struct ServerPanel {
+    /// This request's row, as stored (key and state included).
+    pub current: Option<SessionRow>,
+    /// The signed-in user's other live sessions (no keys).
+    pub others: Vec<SessionRow>,
+    /// The whole table.
+    pub totals: Totals,
+    /// The key this browser had before login, and whether it still resolves.
+    pub fixation: Option<Fixation>,
+    /// The signed-in user's row (created_at / updated_at).
+    pub user_row: Option<User>,
+}
+
+/// Session fixation made visible: the pre-login key is gone after login.
+#[derive(Debug, Serialize)]
+pub struct Fixation {
+    /// The key before login.
+    pub before: String,
+    /// Whether a row still answers to it (it must not).
+    pub before_resolves: bool,
+    /// The key now.
+    pub now: Option<String>,
+}
+
+/// What `/session/api/inspect` answers: all four panels' data.
+#[derive(Debug, Serialize)]
+pub struct Inspect {
+    /// `"session"`.
+    pub scheme: &'static str,
+    /// Who the session says you are.
+    pub user: Option<identity::UserCard>,
+    /// Browser and wire.
+    #[serde(flatten)]
+    pub client: ClientPanels,
+    /// Server rows and totals.
+    pub server: ServerPanel,
+}
+
+async fn server_data(
+    req: &HttpRequest,
+    db: &Db,
+    state: &AppState,
+    signed_in: Option<&SignedIn>,
+) -> Result<ServerPanel, AppError> {
+    let key = current_key(req, state);
+    let before: Option<String> =
+        signed_in.and_then(|s| s.session().get(KEY_BEFORE_LOGIN).ok().flatten());
+    let user_id = signed_in.map(|s| s.user.id);
+    let now = state.clock.unix();
+    db.run(move |c| -> rusqlite::Result<ServerPanel> {
+        let current = match &key {
+            Some(k) => store::by_key(c, k)?.filter(|r| r.expires_at > now),
+            None => None,
+        };
+        let others = match user_id {
+            Some(id) => store::live_for_user(c, id, now, key.as_deref())?
+                .into_iter()
+                .filter(|r| !r.current)
+                .collect(),
+            None => Vec::new(),
+        };
+        let fixation = match before {
+            Some(before) => Some(Fixation {
+                before_resolves: store::by_key(c, &before)?.is_some(),
+                before,
+                now: key.clone(),
+            }),
+            None => None,
+        };
+        let user_row = match user_id {
+            Some(id) => users::find(c, id)?,
+            None => None,
+        };
+        Ok(ServerPanel {
+            current,
+            others,
+            totals: store::totals(c, now)?,
+            fixation,
+            user_row,
+        })
+    })
+    .await?
+    .map_err(AppError::from)
+}
+
+async fn inspect(
+    req: HttpRequest,
+    db: Db,
+    state: web::Data<AppState>,
+    signed_in: MaybeSignedIn,
+) -> Result<web::Json<Inspect>, AppError> {
+    let server = server_data(&req, &db, &state, signed_in.0.as_ref()).await?;
+    Ok(web::Json(Inspect {
+        scheme: "session",
+        user: signed_in.0.as_ref().map(|s| s.user.clone()),
+        client: client_panels(&req, &state),
+        server,
+    }))
+}
+
+/// `GET /session/panel`: the server panel as an HTML fragment, fetched by the pages' script so
+/// that the pages themselves cost only the session read.
+#[derive(Template)]
+#[template(path = "session/server_panel.html")]
+struct ServerPanelFragment {
+    ctx: PageCtx,
+    panel: ServerPanel,
+}
+
+impl ServerPanelFragment {
+    fn time(&self, unix: &i64) -> String {
+        chrono::DateTime::from_timestamp(*unix, 0)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default()
+    }
+}
+
+async fn server_panel(
+    req: HttpRequest,
+    db: Db,
+    state: web::Data<AppState>,
+    signed_in: MaybeSignedIn,
+) -> Result<HttpResponse, AppError> {
+    let panel = server_data(&req, &db, &state, signed_in.0.as_ref()).await?;
+    render(ServerPanelFragment {
+        ctx: PageCtx::of(&req),
+        panel,
+    })
+}
+
+/// `GET /session`.
+#[derive(Template)]
+#[template(path = "session/index.html")]
+struct Landing {
+    ctx: PageCtx,
+    user: Option<identity::UserCard>,
+    client: ClientPanels,
+    next: String,
+    email: String,
+    error: Option<String>,
+    logged_out: bool,
+    idle: String,
+    max: String,
+}
+
+/// `GET /session/me`: costs the session read only (the server panel is fetched separately).
+#[derive(Template)]
+#[template(path = "session/me.html")]
+struct MePage {
+    ctx: PageCtx,
+    user: identity::UserCard,
+    client: ClientPanels,
+    username: String,
+    error: Option<String>,
+    saved: bool,
+    host: String,
+    expires_at: String,
+}
+
+impl RoomPages for SessionPages {
+    const ROOM: &'static Room = &ROOM;
+
+    async fn landing(
+        req: &HttpRequest,
+        _db: &Db,
+        state: &AppState,
+        view: LandingView,
+    ) -> Result<HttpResponse, AppError> {
+        render(Landing {
+            ctx: PageCtx::of(req),
+            user: view.signed_in.as_ref().map(|s| s.user.clone()),
+            client: client_panels(req, state),
+            next: view.query.next,
+            email: view.email,
+            error: view.error,
+            logged_out: view.query.logged_out.is_some(),
+            idle: humane(state.settings.session_idle.get()),
+            max: humane(state.settings.session_max.get()),
+        })
+    }
+
+    async fn me(
+        req: &HttpRequest,
+        _db: &Db,
+        state: &AppState,
+        signed_in: &SignedIn,
+        view: MeView,
+    ) -> Result<HttpResponse, AppError> {
+        render(MePage {
+            ctx: PageCtx::of(req),
+            user: signed_in.user.clone(),
+            client: client_panels(req, state),
+            username: signed_in.user.username.clone(),
+            error: view.error,
+            saved: view.saved,
+            host: req.connection_info().host().to_owned(),
+            expires_at: chrono::DateTime::from_timestamp(signed_in.expires_at, 0)
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                .unwrap_or_default(),
+        })
+    }
+
+    fn after_login(
+        req: &HttpRequest,
+        state: &AppState,
+        _res: &mut HttpResponse,
+        _form: &LoginForm,
+    ) -> Result<(), AppError> {
+        let session = req.get_session();
+        let agent = req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(200).collect::<String>())
+            .unwrap_or_default();
+        let mut stored = session.insert(store::USER_AGENT, agent);
+        if let Some(before) = current_key(req, state) {
+            stored = stored.and_then(|()| session.insert(KEY_BEFORE_LOGIN, before));
+        }
+        stored.map_err(|e| AppError::Internal(anyhow::anyhow!("session state: {e}")))
+    }
+}
+
+/// `GET /session/devices`: every live session of this user, the current one marked.
+#[derive(Template)]
+#[template(path = "session/devices.html")]
+struct DevicesPage {
+    ctx: PageCtx,
+    user: identity::UserCard,
+    rows: Vec<SessionRow>,
+    revoked: bool,
+}
+
+impl DevicesPage {
+    fn time(&self, unix: &i64) -> String {
+        chrono::DateTime::from_timestamp(*unix, 0)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// `?revoked=1` after a revocation.
+#[derive(Debug, serde::Deserialize)]
+struct DevicesQuery {
+    revoked: Option<String>,
+}
+
+async fn devices(
+    req: HttpRequest,
+    db: Db,
+    state: web::Data<AppState>,
+    signed_in: MaybeSignedIn,
+    query: web::Query<DevicesQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Some(signed_in) = signed_in.0 else {
+        return Ok(see_other("/session?next=/session/devices"));
+    };
+    let key = current_key(&req, &state);
+    let (id, now) = (signed_in.user.id, state.clock.unix());
+    let rows = db
+        .run(move |c| store::live_for_user(c, id, now, key.as_deref()))
+        .await??;
+    render(DevicesPage {
+        ctx: PageCtx::of(&req),
+        user: signed_in.user.clone(),
+        rows,
+        revoked: query.revoked.is_some(),
+    })
+}
+
+async fn revoke(
+    req: HttpRequest,
+    db: Db,
+    state: web::Data<AppState>,
+    signed_in: MaybeSignedIn,
+    id: web::Path<String>,
+    CsrfForm(_): CsrfForm<identity::NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let Some(signed_in) = signed_in.0 else {
+        return Ok(see_other("/session?next=/session/devices"));
+    };
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::BadRequest("A device id is a number.".into()))?;
+    let user_id = signed_in.user.id;
+    let current = current_key(&req, &state);
+    let was_current = {
+        let current = current.clone();
+        db.run(move |c| -> rusqlite::Result<bool> {
+            Ok(match current {
+                Some(k) => store::by_key(c, &k)?.is_some_and(|r| r.id == id),
+                None => false,
+            })
+        })
+        .await??
+    };
+    if !db.run(move |c| store::revoke(c, user_id, id)).await?? {
+        return Err(AppError::NotFound);
+    }
+    if was_current {
+        signed_in.logout();
+        return Ok(see_other("/session?logged_out=1"));
+    }
+    Ok(see_other("/session/devices?revoked=1"))
+}
+
+async fn revoke_others(
+    req: HttpRequest,
+    db: Db,
+    state: web::Data<AppState>,
+    signed_in: MaybeSignedIn,
+    CsrfForm(_): CsrfForm<identity::NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let Some(signed_in) = signed_in.0 else {
+        return Ok(see_other("/session?next=/session/devices"));
+    };
+    let Some(key) = current_key(&req, &state) else {
+        return Ok(see_other("/session?next=/session/devices"));
+    };
+    let user_id = signed_in.user.id;
+    db.run(move |c| store::revoke_others(c, user_id, &key))
+        .await??;
+    Ok(see_other("/session/devices?revoked=1"))
+}

@@ -1,0 +1,359 @@
+//! `SqliteSessionStore`: actix-session's `SessionStore` on the `sessions` table.
+//!
+//! The idle timeout and the absolute lifetime are enforced here, on the app clock: a row is
+//! usable while `expires_at` (= the earlier of last-seen + idle and created + max) is ahead.
+//! A read costs one query; the last-seen time is written at most once a minute, not on every read.
+//! Logout, revocation and renewal delete the row: nothing usable is left behind.
+
+use std::collections::HashMap;
+
+use actix_session::storage::{
+    LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
+};
+use actix_web::cookie::time::Duration as CookieDuration;
+use anyhow::anyhow;
+use chrono::Duration;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::clock::Clock;
+use crate::db::{Db, Pool};
+
+/// The last-seen time is written at most this often (seconds): a read is a read, not a write.
+pub const TOUCH_EVERY_SECS: i64 = 60;
+/// Session-state key of the browser's user agent (set at login).
+pub const USER_AGENT: &str = "authlab.user_agent";
+/// Session-state key actix-identity keeps the user id under.
+const IDENTITY_KEY: &str = "actix_identity.user_id";
+/// `user_agent` of the throwaway rows the server-load lab creates.
+pub const LOAD_LAB_AGENT: &str = "authlab server-load lab";
+
+/// Sessions in SQLite, with expiry on the app clock.
+#[derive(Clone)]
+pub struct SqliteSessionStore {
+    db: Db,
+    clock: Clock,
+    idle: i64,
+    max: i64,
+}
+
+impl SqliteSessionStore {
+    /// A store over `pool` ending sessions after `idle` without a request or `max` after login.
+    pub fn new(pool: Pool, clock: Clock, idle: Duration, max: Duration) -> Self {
+        SqliteSessionStore {
+            db: Db::new(pool),
+            clock,
+            idle: idle.num_seconds(),
+            max: max.num_seconds(),
+        }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        Ok(self.db.run(work).await.map_err(anyhow::Error::new)??)
+    }
+
+    async fn insert(&self, state: &HashMap<String, String>) -> anyhow::Result<SessionKey> {
+        let key = generate_session_key();
+        let row = NewRow::from_state(state, self.clock.unix(), self.idle, self.max)?;
+        let session_key: String = key.as_ref().to_owned();
+        self.run(move |c| {
+            c.prepare_cached(
+                "INSERT INTO sessions (session_key, state, user_id, created_at, last_seen_at, expires_at, user_agent)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
+            )?
+            .execute(params![session_key, row.state, row.user_id, row.now, row.expires_at, row.user_agent])
+        })
+        .await?;
+        Ok(key)
+    }
+}
+
+/// The columns derived from a session's state.
+struct NewRow {
+    state: String,
+    user_id: Option<i64>,
+    user_agent: Option<String>,
+    now: i64,
+    expires_at: i64,
+}
+
+impl NewRow {
+    fn from_state(
+        state: &HashMap<String, String>,
+        now: i64,
+        idle: i64,
+        max: i64,
+    ) -> anyhow::Result<Self> {
+        let decode = |key: &str| {
+            state
+                .get(key)
+                .and_then(|v| serde_json::from_str::<String>(v).ok())
+        };
+        Ok(NewRow {
+            state: serde_json::to_string(state)?,
+            user_id: decode(IDENTITY_KEY).and_then(|id| id.parse().ok()),
+            user_agent: decode(USER_AGENT),
+            now,
+            expires_at: now + idle.min(max),
+        })
+    }
+}
+
+impl SessionStore for SqliteSessionStore {
+    async fn load(
+        &self,
+        session_key: &SessionKey,
+    ) -> Result<Option<HashMap<String, String>>, LoadError> {
+        let key = session_key.as_ref().to_owned();
+        let (now, idle, max) = (self.clock.unix(), self.idle, self.max);
+        let state = self
+            .run(move |c| load(c, &key, now, idle, max))
+            .await
+            .map_err(LoadError::Other)?;
+        match state {
+            None => Ok(None),
+            Some(json) => serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|e| LoadError::Deserialization(e.into())),
+        }
+    }
+
+    async fn save(
+        &self,
+        session_state: HashMap<String, String>,
+        _ttl: &CookieDuration,
+    ) -> Result<SessionKey, SaveError> {
+        self.insert(&session_state).await.map_err(SaveError::Other)
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        session_state: HashMap<String, String>,
+        ttl: &CookieDuration,
+    ) -> Result<SessionKey, UpdateError> {
+        let row = NewRow::from_state(&session_state, self.clock.unix(), self.idle, self.max)
+            .map_err(UpdateError::Serialization)?;
+        let key = session_key.as_ref().to_owned();
+        let updated = self
+            .run(move |c| {
+                c.prepare_cached(
+                    "UPDATE sessions SET state = ?2, user_id = ?3, user_agent = COALESCE(?4, user_agent)
+                     WHERE session_key = ?1 AND expires_at > ?5",
+                )?
+                .execute(params![key, row.state, row.user_id, row.user_agent, row.now])
+            })
+            .await
+            .map_err(UpdateError::Other)?;
+        if updated == 1 {
+            Ok(session_key)
+        } else {
+            self.save(session_state, ttl)
+                .await
+                .map_err(|e| UpdateError::Other(anyhow!("{e}")))
+        }
+    }
+
+    async fn update_ttl(
+        &self,
+        session_key: &SessionKey,
+        _ttl: &CookieDuration,
+    ) -> Result<(), anyhow::Error> {
+        let key = session_key.as_ref().to_owned();
+        let (now, idle, max) = (self.clock.unix(), self.idle, self.max);
+        self.run(move |c| touch(c, &key, now, idle, max)).await?;
+        Ok(())
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
+        let key = session_key.as_ref().to_owned();
+        self.run(move |c| {
+            c.prepare_cached("DELETE FROM sessions WHERE session_key = ?1")?
+                .execute(params![key])
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+/// The state of a live session whose user (if any) is active; refreshes last-seen when stale.
+fn load(
+    c: &Connection,
+    key: &str,
+    now: i64,
+    idle: i64,
+    max: i64,
+) -> rusqlite::Result<Option<String>> {
+    let row: Option<(String, i64)> = c
+        .prepare_cached(
+            "SELECT s.state, s.last_seen_at FROM sessions s LEFT JOIN users u ON u.id = s.user_id
+             WHERE s.session_key = ?1 AND s.expires_at > ?2 AND (s.user_id IS NULL OR u.is_active = 1)",
+        )?
+        .query_row(params![key, now], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((state, last_seen)) = row else {
+        return Ok(None);
+    };
+    if now - last_seen >= TOUCH_EVERY_SECS {
+        touch(c, key, now, idle, max)?;
+    }
+    Ok(Some(state))
+}
+
+fn touch(c: &Connection, key: &str, now: i64, idle: i64, max: i64) -> rusqlite::Result<usize> {
+    c.prepare_cached(
+        "UPDATE sessions SET last_seen_at = ?2, expires_at = MIN(?2 + ?3, created_at + ?4)
+         WHERE session_key = ?1 AND expires_at > ?2",
+    )?
+    .execute(params![key, now, idle, max])
+}
+
+/// A session row as the server panel and the devices page show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionRow {
+    /// Row id (what the devices page revokes by; the key itself is never shown for other rows).
+    pub id: i64,
+    /// The session key; only filled for the row of the current request.
+    pub session_key: Option<String>,
+    /// The first characters of the key, for recognising a row.
+    pub key_prefix: String,
+    /// The stored state (JSON); only filled for the current row.
+    pub state: Option<String>,
+    /// The user, or none for an anonymous session.
+    pub user_id: Option<i64>,
+    /// Created (Unix seconds, lab clock).
+    pub created_at: i64,
+    /// Last request (Unix seconds, lab clock; written at most once a minute).
+    pub last_seen_at: i64,
+    /// When it ends unless used again (Unix seconds, lab clock).
+    pub expires_at: i64,
+    /// The browser that logged in.
+    pub user_agent: Option<String>,
+    /// Bytes this row's data takes.
+    pub bytes: i64,
+    /// Whether this is the row of the current request.
+    pub current: bool,
+}
+
+const ROW_COLUMNS: &str =
+    "id, session_key, state, user_id, created_at, last_seen_at, expires_at, user_agent,
+    LENGTH(session_key) + LENGTH(state) + IFNULL(LENGTH(user_agent), 0) + 32";
+
+fn row(r: &rusqlite::Row<'_>, current_key: Option<&str>) -> rusqlite::Result<SessionRow> {
+    let key: String = r.get(1)?;
+    let current = current_key == Some(key.as_str());
+    Ok(SessionRow {
+        id: r.get(0)?,
+        key_prefix: format!("{}…", &key[..key.len().min(6)]),
+        session_key: current.then(|| key.clone()),
+        state: if current { Some(r.get(2)?) } else { None },
+        user_id: r.get(3)?,
+        created_at: r.get(4)?,
+        last_seen_at: r.get(5)?,
+        expires_at: r.get(6)?,
+        user_agent: r.get(7)?,
+        bytes: r.get(8)?,
+        current,
+    })
+}
+
+/// The live sessions of a user, oldest first; the current one carries its key and state.
+pub fn live_for_user(
+    c: &Connection,
+    user_id: i64,
+    now: i64,
+    current_key: Option<&str>,
+) -> rusqlite::Result<Vec<SessionRow>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {ROW_COLUMNS} FROM sessions WHERE user_id = ?1 AND expires_at > ?2 ORDER BY created_at, id"
+    ))?;
+    stmt.query_map(params![user_id, now], |r| row(r, current_key))?
+        .collect()
+}
+
+/// The row of `key`, live or not (the fixation lab asks whether an old key still resolves).
+pub fn by_key(c: &Connection, key: &str) -> rusqlite::Result<Option<SessionRow>> {
+    c.prepare_cached(&format!(
+        "SELECT {ROW_COLUMNS} FROM sessions WHERE session_key = ?1"
+    ))?
+    .query_row(params![key], |r| row(r, Some(key)))
+    .optional()
+}
+
+/// Rows and bytes the whole server keeps: the load the notes warn about.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Totals {
+    /// Every row, live or expired-but-not-yet-swept.
+    pub rows: i64,
+    /// Rows still usable.
+    pub live: i64,
+    /// Bytes of session data.
+    pub bytes: i64,
+}
+
+/// Counts the table.
+pub fn totals(c: &Connection, now: i64) -> rusqlite::Result<Totals> {
+    c.prepare_cached(
+        "SELECT COUNT(*), COALESCE(SUM(expires_at > ?1), 0),
+                COALESCE(SUM(LENGTH(session_key) + LENGTH(state) + IFNULL(LENGTH(user_agent), 0) + 32), 0)
+         FROM sessions",
+    )?
+    .query_row(params![now], |r| {
+        Ok(Totals {
+            rows: r.get(0)?,
+            live: r.get(1)?,
+            bytes: r.get(2)?,
+        })
+    })
+}
+
+/// Deletes one session of `user_id` by row id; false when there is no such row of theirs.
+pub fn revoke(c: &Connection, user_id: i64, id: i64) -> rusqlite::Result<bool> {
+    Ok(c.execute(
+        "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2",
+        params![id, user_id],
+    )? == 1)
+}
+
+/// Deletes every session of `user_id` except the one with `keep_key`; returns how many.
+pub fn revoke_others(c: &Connection, user_id: i64, keep_key: &str) -> rusqlite::Result<usize> {
+    c.execute(
+        "DELETE FROM sessions WHERE user_id = ?1 AND session_key <> ?2",
+        params![user_id, keep_key],
+    )
+}
+
+/// Creates `count` throwaway anonymous sessions in one transaction (the server-load lab).
+pub fn create_load(c: &Connection, count: usize, now: i64, ttl: i64) -> rusqlite::Result<usize> {
+    c.execute_batch("BEGIN IMMEDIATE")?;
+    let result = (|| {
+        let mut stmt = c.prepare_cached(
+            "INSERT INTO sessions (session_key, state, user_id, created_at, last_seen_at, expires_at, user_agent)
+             VALUES (?1, ?2, NULL, ?3, ?3, ?4, ?5)",
+        )?;
+        for _ in 0..count {
+            let key: String = generate_session_key().into();
+            stmt.execute(params![
+                key,
+                r#"{"authlab.visited_at":"0"}"#,
+                now,
+                now + ttl,
+                LOAD_LAB_AGENT
+            ])?;
+        }
+        Ok(count)
+    })();
+    c.execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+    result
+}
+
+/// Removes the server-load lab's rows.
+pub fn clear_load(c: &Connection) -> rusqlite::Result<usize> {
+    c.execute(
+        "DELETE FROM sessions WHERE user_agent = ?1",
+        params![LOAD_LAB_AGENT],
+    )
+}
