@@ -365,3 +365,113 @@ async fn the_session_page_fills_its_server_panel_with_the_stored_row() {
     );
     browser.close().await;
 }
+
+async fn wait_for_text(browser: &Browser, css: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = browser.text_of(css).await;
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css} never showed {needle:?}; last: {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[actix_web::test]
+async fn token_login_keeps_the_key_in_local_storage_and_regenerate_kills_the_old_one() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    browser.goto(&app, "/token").await;
+    browser.fill("#email", "alice@example.com").await;
+    browser.fill("#password", "alice-pass-123").await;
+    browser.click("#submit").await;
+    wait_for_text(&browser, "#token-who", "alice@example.com").await;
+
+    let stored: String = browser
+        .client
+        .execute("return localStorage.getItem('authlab.token');", vec![])
+        .await
+        .expect("script runs")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(stored.len(), 40);
+    assert_eq!(browser.text_of("#browser-token").await, stored);
+    assert!(
+        browser
+            .text_of("#wire-header")
+            .await
+            .starts_with("Authorization: Token ")
+    );
+
+    browser.click("#regenerate").await;
+    wait_for_text(&browser, "#theft-result", "New key").await;
+    browser.click("#old-key-check").await;
+    let answer = wait_for_text(&browser, "#theft-result", "HTTP").await;
+    assert!(answer.contains("HTTP 401"), "{answer}");
+    assert!(answer.contains("Invalid token."), "{answer}");
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn the_jwt_page_decodes_the_tokens_counts_down_and_refreshes_by_itself() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    browser.goto(&app, "/jwt").await;
+    browser.fill("#email", "alice@example.com").await;
+    browser.fill("#password", "alice-pass-123").await;
+    browser.click("#submit").await;
+    wait_for_text(&browser, "#jwt-who", "alice@example.com").await;
+
+    let parts = browser
+        .client
+        .find_all(Locator::Css("#access-parts span"))
+        .await
+        .expect("parts");
+    assert_eq!(parts.len(), 3, "header, payload, signature");
+    assert_eq!(
+        parts[0].text().await.expect("text"),
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+    );
+    let payload = browser.text_of("#access-payload").await;
+    assert!(
+        payload.contains("\"token_type\": \"access\""),
+        "decoded without a key: {payload}"
+    );
+    assert!(
+        browser
+            .text_of("#countdown-access")
+            .await
+            .contains("expires in")
+    );
+    let first_access: String = browser
+        .client
+        .execute("return localStorage.getItem('authlab.jwt.access');", vec![])
+        .await
+        .expect("script runs")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+
+    browser.click("#expire-access").await;
+    let result = wait_for_text(&browser, "#expiry-result", "new access token").await;
+    assert!(result.contains("HTTP 401"), "{result}");
+    assert!(result.contains("HTTP 200"), "{result}");
+    let second_access: String = browser
+        .client
+        .execute("return localStorage.getItem('authlab.jwt.access');", vec![])
+        .await
+        .expect("script runs")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_ne!(
+        first_access, second_access,
+        "the page refreshed the pair by itself"
+    );
+    browser.close().await;
+}

@@ -104,11 +104,16 @@ fn keys_used_in_code() -> BTreeSet<String> {
 #[test]
 fn every_english_catalog_file_has_a_korean_twin_with_the_same_keys() {
     let en_files = catalog_files("en");
-    let ko_files: Vec<String> = en_files
+    let mut ko_files: Vec<String> = en_files
         .iter()
         .map(|f| f.replacen("en.yml", "ko.yml", 1))
         .collect();
+    ko_files.sort();
     assert_eq!(ko_files, catalog_files("ko"), "one ko file per en file");
+    let en_files: Vec<String> = ko_files
+        .iter()
+        .map(|f| f.replacen("ko.yml", "en.yml", 1))
+        .collect();
     for (en, ko) in en_files.iter().zip(&ko_files) {
         let (en_keys, ko_keys) = (file_keys(en), file_keys(ko));
         let only_en: Vec<_> = en_keys.difference(&ko_keys).collect();

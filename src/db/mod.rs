@@ -26,6 +26,8 @@ pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_foundation.sql")),
     M::up(include_str!("migrations/0002_sessions.sql")),
+    M::up(include_str!("migrations/0003_authtoken.sql")),
+    M::up(include_str!("migrations/0004_jwt.sql")),
 ];
 
 thread_local! {

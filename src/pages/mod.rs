@@ -66,6 +66,8 @@ const STATIC_FILES: &[(&str, &str, &str)] = &[
     ("cookie.js", JS, include_str!("../../static/cookie.js")),
     ("stolen.js", JS, include_str!("../../static/stolen.js")),
     ("session.js", JS, include_str!("../../static/session.js")),
+    ("token.js", JS, include_str!("../../static/token.js")),
+    ("jwt.js", JS, include_str!("../../static/jwt.js")),
 ];
 
 async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppError> {

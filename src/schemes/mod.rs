@@ -2,8 +2,10 @@
 
 pub mod cookie;
 pub mod identity;
+pub mod jwt;
 pub mod panels;
 pub mod session;
+pub mod token;
 
 use actix_web::web;
 use askama::Template;
@@ -82,7 +84,9 @@ impl Placeholder {
 pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState, pool: &crate::db::Pool) {
     cookie::mount(cfg, state);
     session::mount(cfg, state, pool);
-    for scheme in [Scheme::Token, Scheme::Jwt] {
+    token::mount(cfg);
+    jwt::mount(cfg);
+    for scheme in [] as [Scheme; 0] {
         let slug = scheme.slug();
         cfg.service(web::scope(scheme.prefix()).service(
             web::resource("").get(move |ctx: PageCtx| async move { Placeholder { ctx, slug } }),

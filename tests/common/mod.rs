@@ -289,3 +289,92 @@ pub fn session_key_of(cookie_value: &str) -> String {
         .into_owned();
     decoded.get(44..).unwrap_or_default().to_owned()
 }
+
+/// A request body for the DRF-style APIs.
+#[derive(Clone, Copy, Debug)]
+pub enum Body<'a> {
+    /// No body.
+    None,
+    /// `application/json` with this exact text.
+    Json(&'a str),
+    /// `application/x-www-form-urlencoded` with these fields.
+    Form(&'a [(&'a str, &'a str)]),
+    /// Another media type and its text.
+    Other(&'a str, &'a str),
+}
+
+/// What an API answered: status, `Content-Type`, `WWW-Authenticate` and the body as JSON (or text).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub www_authenticate: Option<String>,
+    pub server_timing: String,
+    pub json: serde_json::Value,
+    pub text: String,
+}
+
+impl TestApp {
+    /// Sends one API request with an optional raw `Authorization` header, from a client without cookies.
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        authorization: Option<&[u8]>,
+        body: Body<'_>,
+    ) -> Answer {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+        let mut request = bare_client().request(method, self.url(path));
+        if let Some(raw) = authorization {
+            let value = reqwest::header::HeaderValue::from_bytes(raw).expect("a header value");
+            request = request.header("Authorization", value);
+        }
+        request = match body {
+            Body::None => request,
+            Body::Json(text) => request
+                .header("Content-Type", "application/json")
+                .body(text.to_owned()),
+            Body::Form(fields) => request.form(fields),
+            Body::Other(media, text) => request.header("Content-Type", media).body(text.to_owned()),
+        };
+        let res = request.send().await.expect("request sent");
+        let header = |name: &str| {
+            res.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (status, content_type, www_authenticate, server_timing) = (
+            res.status().as_u16(),
+            header("content-type").unwrap_or_default(),
+            header("www-authenticate"),
+            header("server-timing").unwrap_or_default(),
+        );
+        let text = res.text().await.unwrap_or_default();
+        Answer {
+            status,
+            content_type,
+            www_authenticate,
+            server_timing,
+            json: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+            text,
+        }
+    }
+
+    /// Runs one SQL statement against the app's database file.
+    pub fn execute(&self, sql: &str) {
+        rusqlite::Connection::open(&self.db_path)
+            .and_then(|c| c.execute_batch(sql))
+            .expect("the statement runs");
+    }
+}
+
+/// The number of queries in a `Server-Timing` value.
+pub fn queries_in(timing: &str) -> u32 {
+    timing
+        .split("desc=\"")
+        .filter_map(|rest| rest.split(' ').next())
+        .filter_map(|n| n.parse().ok())
+        .last()
+        .expect("a query count")
+}

@@ -1,0 +1,332 @@
+//! JWTs exactly as simplejwt makes and checks them: `{"alg":"HS256","typ":"JWT"}`, claims
+//! `token_type, exp, iat, jti, user_id` in that order, and the same reasons for refusing one.
+//!
+//! A token is `base64url(header).base64url(payload).base64url(HMAC-SHA256(secret, first two parts))`.
+//! The payload is only encoded: anyone can read it. Only the signature needs the secret.
+
+use std::collections::HashSet;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
+use rand::Rng;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The header of every token authlab issues, in simplejwt's key order.
+pub const HEADER_JSON: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+
+/// Which kind of token: simplejwt's `token_type` claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Short-lived; sent on every request.
+    Access,
+    /// Long-lived; only ever sent to the refresh endpoint.
+    Refresh,
+}
+
+impl Kind {
+    /// The claim value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Access => "access",
+            Kind::Refresh => "refresh",
+        }
+    }
+
+    /// simplejwt's class name, as `messages[].token_class` reports it.
+    pub fn class_name(self) -> &'static str {
+        match self {
+            Kind::Access => "AccessToken",
+            Kind::Refresh => "RefreshToken",
+        }
+    }
+}
+
+/// The claims authlab puts in a token, serialized in simplejwt's order.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Claims {
+    /// `"access"` or `"refresh"`.
+    pub token_type: Kind,
+    /// Expiry, Unix seconds.
+    pub exp: i64,
+    /// Issued at, Unix seconds.
+    pub iat: i64,
+    /// `uuid4().hex`.
+    pub jti: String,
+    /// The user's id, as a string.
+    pub user_id: String,
+}
+
+/// A new `jti`: a version-4 UUID as 32 lowercase hex characters (`uuid4().hex`).
+pub fn new_jti() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Claims {
+    /// Claims of a new token for `user_id`, issued `now`, living `ttl_secs`.
+    pub fn new(kind: Kind, user_id: i64, now: i64, ttl_secs: i64) -> Self {
+        Claims {
+            token_type: kind,
+            exp: now + ttl_secs,
+            iat: now,
+            jti: new_jti(),
+            user_id: user_id.to_string(),
+        }
+    }
+
+    /// Signs the claims into a token.
+    pub fn sign(&self, secret: &[u8]) -> anyhow::Result<String> {
+        let payload = serde_json::to_string(self)?;
+        sign_parts(HEADER_JSON, &payload, secret)
+    }
+}
+
+/// `base64url(header).base64url(payload).signature` with HS256 over the first two parts.
+pub fn sign_parts(header_json: &str, payload_json: &str, secret: &[u8]) -> anyhow::Result<String> {
+    let message = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header_json),
+        URL_SAFE_NO_PAD.encode(payload_json)
+    );
+    let signature = jsonwebtoken::crypto::sign(
+        message.as_bytes(),
+        &EncodingKey::from_secret(secret),
+        Algorithm::HS256,
+    )?;
+    Ok(format!("{message}.{signature}"))
+}
+
+/// Why a token was refused, in simplejwt's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// Bad signature, wrong algorithm, malformed, `nbf` ahead, `aud` present, a claim of the wrong type…
+    #[error("Token is invalid")]
+    Invalid,
+    /// `exp` has passed (leeway 0, on the app clock).
+    #[error("Token is expired")]
+    Expired,
+    /// No `exp`.
+    #[error("Token has no 'exp' claim")]
+    NoExp,
+    /// No `jti`.
+    #[error("Token has no id")]
+    NoId,
+    /// No `token_type`.
+    #[error("Token has no type")]
+    NoType,
+    /// A refresh token used as an access token, or the reverse.
+    #[error("Token has wrong type")]
+    WrongType,
+}
+
+/// A token whose signature and claims passed.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// Every claim, as sent.
+    pub claims: Map<String, Value>,
+}
+
+impl Verified {
+    /// The `jti` (present: checked).
+    pub fn jti(&self) -> String {
+        match self.claims.get("jti") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        }
+    }
+
+    /// The `user_id` claim, which simplejwt accepts as a string or a number; `None` when absent.
+    pub fn user_id(&self) -> Option<Result<i64, ()>> {
+        match self.claims.get("user_id")? {
+            Value::String(s) => Some(s.trim().parse().map_err(|_| ())),
+            Value::Number(n) => Some(n.as_i64().ok_or(())),
+            _ => Some(Err(())),
+        }
+    }
+
+    /// The `exp` claim (present: checked).
+    pub fn exp(&self) -> i64 {
+        self.claims.get("exp").and_then(number).unwrap_or_default()
+    }
+}
+
+fn number(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))
+}
+
+/// Checks `token` as simplejwt does for a token of `kind` (`None`: an untyped token, as the verify
+/// endpoint checks it). Signature, then PyJWT's claim checks, then simplejwt's — so that each
+/// failure reads exactly as simplejwt words it. Algorithm allowlist `[HS256]`, leeway 0, the app clock.
+pub fn verify(
+    token: &str,
+    secret: &[u8],
+    kind: Option<Kind>,
+    now: i64,
+) -> Result<Verified, TokenError> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 0;
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims = HashSet::new();
+    let claims = jsonwebtoken::decode::<Map<String, Value>>(
+        token,
+        &DecodingKey::from_secret(secret),
+        &validation,
+    )
+    .map_err(|_| TokenError::Invalid)?
+    .claims;
+
+    // PyJWT: a present exp/nbf/iat must be a number; exp past → expired; nbf ahead → invalid; aud unexpected.
+    for name in ["exp", "nbf", "iat"] {
+        if claims.get(name).is_some_and(|v| number(v).is_none()) {
+            return Err(TokenError::Invalid);
+        }
+    }
+    if claims.contains_key("aud") {
+        return Err(TokenError::Invalid);
+    }
+    if let Some(exp) = claims.get("exp").and_then(number)
+        && exp <= now
+    {
+        return Err(TokenError::Expired);
+    }
+    if let Some(nbf) = claims.get("nbf").and_then(number)
+        && nbf > now
+    {
+        return Err(TokenError::Invalid);
+    }
+
+    // simplejwt's Token.verify(): exp present, jti present, then the type.
+    if !claims.contains_key("exp") {
+        return Err(TokenError::NoExp);
+    }
+    if !claims.contains_key("jti") {
+        return Err(TokenError::NoId);
+    }
+    if let Some(kind) = kind {
+        match claims.get("token_type") {
+            None => return Err(TokenError::NoType),
+            Some(Value::String(t)) if t == kind.as_str() => {}
+            Some(_) => return Err(TokenError::WrongType),
+        }
+    }
+    Ok(Verified { claims })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"a-test-secret-that-is-long-enough-1234";
+
+    #[test]
+    fn issued_tokens_start_with_simplejwt_s_header_and_keep_the_claim_order() {
+        let claims = Claims::new(Kind::Access, 1, 1_000, 300);
+        let token = claims.sign(SECRET).unwrap_or_default();
+        assert!(token.starts_with("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."));
+        let payload = token.split('.').nth(1).unwrap_or_default();
+        let json = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap_or_default())
+            .unwrap_or_default();
+        assert!(
+            json.starts_with(r#"{"token_type":"access","exp":1300,"iat":1000,"jti":""#),
+            "{json}"
+        );
+        assert!(json.ends_with(r#","user_id":"1"}"#), "{json}");
+        assert_eq!(claims.jti.len(), 32);
+        assert_eq!(claims.jti.as_bytes()[12], b'4', "a version-4 uuid");
+    }
+
+    #[test]
+    fn each_refusal_reads_as_simplejwt_words_it() {
+        let now = 10_000;
+        let good = Claims::new(Kind::Access, 1, now - 10, 300)
+            .sign(SECRET)
+            .unwrap_or_default();
+        assert!(verify(&good, SECRET, Some(Kind::Access), now).is_ok());
+        assert_eq!(
+            verify(&good, SECRET, Some(Kind::Refresh), now).err(),
+            Some(TokenError::WrongType)
+        );
+        assert_eq!(
+            verify(&good, SECRET, Some(Kind::Access), now + 290).err(),
+            Some(TokenError::Expired)
+        );
+        assert_eq!(
+            verify(
+                &good,
+                b"another-secret-another-secret-12345",
+                Some(Kind::Access),
+                now
+            )
+            .err(),
+            Some(TokenError::Invalid)
+        );
+        let sign = |payload: &str| sign_parts(HEADER_JSON, payload, SECRET).unwrap_or_default();
+        assert_eq!(
+            verify(
+                &sign(r#"{"token_type":"access","jti":"x"}"#),
+                SECRET,
+                Some(Kind::Access),
+                now
+            )
+            .err(),
+            Some(TokenError::NoExp)
+        );
+        assert_eq!(
+            verify(
+                &sign(r#"{"token_type":"access","exp":99999}"#),
+                SECRET,
+                Some(Kind::Access),
+                now
+            )
+            .err(),
+            Some(TokenError::NoId)
+        );
+        assert_eq!(
+            verify(
+                &sign(r#"{"exp":99999,"jti":"x"}"#),
+                SECRET,
+                Some(Kind::Access),
+                now
+            )
+            .err(),
+            Some(TokenError::NoType)
+        );
+        assert!(
+            verify(&sign(r#"{"exp":99999,"jti":"x"}"#), SECRET, None, now).is_ok(),
+            "verify ignores the type"
+        );
+        assert_eq!(
+            verify(
+                &sign(r#"{"token_type":"access","exp":99999,"jti":"x","nbf":99998}"#),
+                SECRET,
+                Some(Kind::Access),
+                now
+            )
+            .err(),
+            Some(TokenError::Invalid)
+        );
+        assert_eq!(
+            verify(
+                &sign(r#"{"token_type":"access","exp":99999,"jti":"x","aud":"api"}"#),
+                SECRET,
+                Some(Kind::Access),
+                now
+            )
+            .err(),
+            Some(TokenError::Invalid)
+        );
+        assert_eq!(
+            verify(&sign(r#"["not","an","object"]"#), SECRET, None, now).err(),
+            Some(TokenError::Invalid)
+        );
+    }
+}

@@ -1,0 +1,378 @@
+//! The JWT scheme: simplejwt-compatible access/refresh pairs with rotation, blacklisting and
+//! refresh-token reuse detection.
+//!
+//! An access token is checked by its signature alone; the server stores nothing for it. Refresh
+//! tokens are remembered in `jwt_outstanding` so they can be rotated and blacklisted.
+
+pub mod claims;
+pub mod extractor;
+pub mod store;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::db::Db;
+use crate::schemes::cookie::{humane, render};
+use crate::schemes::token::user_json;
+use crate::startup::AppState;
+use crate::users::auth::{LoginError, authenticate};
+use crate::users::{self};
+use crate::web::drf::{DrfData, Trim, non_field};
+use crate::web::error::AppError;
+use crate::web::page::PageCtx;
+use claims::{Claims, Kind, Verified};
+use extractor::{CHALLENGE, JwtClaims, JwtUser, MaybeJwtUser, not_valid, token_error};
+use store::{Outstanding, Rotation};
+
+/// Mounts `/jwt`.
+pub fn mount(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/jwt")
+            .service(web::resource("").get(page))
+            .service(web::resource("/api/token").post(obtain))
+            .service(web::resource("/api/token/refresh").post(refresh))
+            .service(web::resource("/api/token/verify").post(verify))
+            .service(web::resource("/api/token/blacklist").post(blacklist))
+            .service(
+                web::resource("/api/me")
+                    .get(me)
+                    .patch(change_username)
+                    .default_service(web::to(authenticated_405)),
+            )
+            .service(web::resource("/api/claims").get(claims_only))
+            .service(web::resource("/api/inspect").get(inspect)),
+    );
+}
+
+fn json_ok(body: Value) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body.to_string())
+}
+
+/// A fresh pair for `user_id` in `family`; the refresh token is remembered.
+async fn issue_pair(
+    db: &Db,
+    state: &AppState,
+    user_id: i64,
+    family: String,
+) -> Result<(String, String), AppError> {
+    let now = state.clock.unix();
+    let refresh = Claims::new(
+        Kind::Refresh,
+        user_id,
+        now,
+        state.settings.refresh_ttl.get().num_seconds(),
+    );
+    let access = Claims::new(
+        Kind::Access,
+        user_id,
+        now,
+        state.settings.access_ttl.get().num_seconds(),
+    );
+    let refresh_token = refresh.sign(&state.keys.jwt).map_err(AppError::Internal)?;
+    let access_token = access.sign(&state.keys.jwt).map_err(AppError::Internal)?;
+    let stored = refresh_token.clone();
+    db.run(move |c| {
+        store::record(
+            c,
+            &Outstanding {
+                jti: &refresh.jti,
+                user_id: Some(user_id),
+                family: &family,
+                token: &stored,
+                created_at: refresh.iat,
+                expires_at: refresh.exp,
+            },
+        )
+    })
+    .await??;
+    Ok((access_token, refresh_token))
+}
+
+/// `POST /jwt/api/token`: `email` + `password` → `{"refresh", "access"}`. A new family per login.
+async fn obtain(
+    req: HttpRequest,
+    db: Db,
+    state: web::Data<AppState>,
+    data: DrfData,
+) -> Result<HttpResponse, AppError> {
+    let [email, password] = data.char_fields([("email", Trim::Yes), ("password", Trim::No)])?;
+    let client = req.peer_addr().map(|a| a.ip());
+    let user = match authenticate(&db, &state, &email, &password, client).await {
+        Ok(user) => user,
+        Err(LoginError::InvalidCredentials) => {
+            return Err(AppError::unauthorized(
+                "No active account found with the given credentials",
+                CHALLENGE,
+            ));
+        }
+        Err(LoginError::Throttled(secs)) => return Err(AppError::Throttled(secs)),
+        Err(LoginError::Server(e)) => return Err(e),
+    };
+    let (access, refresh) = issue_pair(&db, &state, user.id, claims::new_jti()).await?;
+    Ok(json_ok(json!({ "refresh": refresh, "access": access })))
+}
+
+fn verified_refresh(token: &str, state: &AppState) -> Result<Verified, AppError> {
+    claims::verify(
+        token,
+        &state.keys.jwt,
+        Some(Kind::Refresh),
+        state.clock.unix(),
+    )
+    .map_err(not_valid)
+}
+
+fn outstanding<'a>(
+    v: &'a Verified,
+    user_id: Option<i64>,
+    family: &'a str,
+    token: &'a str,
+    jti: &'a str,
+    now: i64,
+) -> Outstanding<'a> {
+    Outstanding {
+        jti,
+        user_id,
+        family,
+        token,
+        created_at: v.claims.get("iat").and_then(Value::as_i64).unwrap_or(now),
+        expires_at: v.exp(),
+    }
+}
+
+/// `POST /jwt/api/token/refresh`: `{"refresh"}` → `{"access", "refresh"}`; the old refresh token is
+/// blacklisted. Presenting an already-rotated one blacklists its whole family.
+async fn refresh(
+    db: Db,
+    state: web::Data<AppState>,
+    data: DrfData,
+) -> Result<HttpResponse, AppError> {
+    let [raw] = data.char_fields([("refresh", Trim::Yes)])?;
+    let token = verified_refresh(&raw, &state)?;
+    let jti = token.jti();
+    let check = jti.clone();
+    if db.run(move |c| store::is_blacklisted(c, &check)).await?? {
+        // Blacklisted: a logout, or a rotation being replayed. Replays revoke the family.
+        let presented = raw.clone();
+        let (jti, now) = (jti.clone(), state.clock.unix());
+        let verified = token.clone();
+        db.run(move |c| {
+            store::rotate(
+                c,
+                &outstanding(&verified, None, &jti, &presented, &jti, now),
+                now,
+            )
+        })
+        .await??;
+        return Err(not_valid_blacklisted());
+    }
+    let user_id = match token.user_id() {
+        None => {
+            return Err(token_error(
+                "Token contained no recognizable user identification",
+                "token_not_valid",
+            ));
+        }
+        Some(Err(())) => return Err(token_error("User not found", "token_not_valid")),
+        Some(Ok(id)) => id,
+    };
+    match db.run(move |c| users::find(c, user_id)).await?? {
+        None => return Err(token_error("User not found", "token_not_valid")),
+        Some(user) if !user.is_active => {
+            return Err(AppError::unauthorized(
+                "No active account found for the given token.",
+                CHALLENGE,
+            ));
+        }
+        Some(_) => {}
+    }
+    let now = state.clock.unix();
+    let presented = raw.clone();
+    let verified = token.clone();
+    let new_family = claims::new_jti();
+    let rotation = db
+        .run(move |c| {
+            store::rotate(
+                c,
+                &outstanding(&verified, Some(user_id), &new_family, &presented, &jti, now),
+                now,
+            )
+        })
+        .await??;
+    match rotation {
+        Rotation::Rotated { family } => {
+            let (access, refresh) = issue_pair(&db, &state, user_id, family).await?;
+            Ok(json_ok(json!({ "access": access, "refresh": refresh })))
+        }
+        Rotation::Reused | Rotation::Blacklisted => Err(not_valid_blacklisted()),
+    }
+}
+
+fn not_valid_blacklisted() -> AppError {
+    token_error("Token is blacklisted", "token_not_valid")
+}
+
+/// `POST /jwt/api/token/verify`: `{"token"}` → `{}` for any valid token, access or refresh.
+async fn verify(
+    db: Db,
+    state: web::Data<AppState>,
+    data: DrfData,
+) -> Result<HttpResponse, AppError> {
+    let [raw] = data.char_fields([("token", Trim::Yes)])?;
+    let token =
+        claims::verify(&raw, &state.keys.jwt, None, state.clock.unix()).map_err(not_valid)?;
+    let jti = token.jti();
+    if db.run(move |c| store::is_blacklisted(c, &jti)).await?? {
+        return Err(non_field("Token is blacklisted"));
+    }
+    Ok(json_ok(json!({})))
+}
+
+/// `POST /jwt/api/token/blacklist`: `{"refresh"}` → `{}`; logs that login out (its access token
+/// keeps working until it expires — the lesson of the logout lab).
+async fn blacklist(
+    db: Db,
+    state: web::Data<AppState>,
+    data: DrfData,
+) -> Result<HttpResponse, AppError> {
+    let [raw] = data.char_fields([("refresh", Trim::Yes)])?;
+    let token = verified_refresh(&raw, &state)?;
+    let (jti, now) = (token.jti(), state.clock.unix());
+    let user_id = token.user_id().and_then(Result::ok);
+    let family = claims::new_jti();
+    let fresh = db
+        .run(move |c| {
+            store::blacklist(
+                c,
+                &outstanding(&token, user_id, &family, &raw, &jti, now),
+                now,
+            )
+        })
+        .await??;
+    if fresh {
+        Ok(json_ok(json!({})))
+    } else {
+        Err(not_valid_blacklisted())
+    }
+}
+
+/// `GET /jwt/api/me`: the user of the access token (one query, as simplejwt's default loads it).
+async fn me(auth: JwtUser) -> HttpResponse {
+    user_json(&auth.user)
+}
+
+/// `PATCH /jwt/api/me` `{"username"}`.
+async fn change_username(
+    auth: JwtUser,
+    db: Db,
+    state: web::Data<AppState>,
+    data: DrfData,
+) -> Result<HttpResponse, AppError> {
+    let [raw] = data.char_fields([("username", Trim::Yes)])?;
+    let username = users::validate_username(&raw)
+        .map_err(|e| AppError::Invalid(json!({ "username": [e.to_string()] })))?;
+    let mut user = auth.user;
+    user.username = username;
+    let now = state.clock.now();
+    let saved = user.clone();
+    db.run(move |c| {
+        let mut user = saved;
+        users::save(c, &mut user, now)
+    })
+    .await??;
+    Ok(user_json(&user))
+}
+
+async fn authenticated_405(req: HttpRequest, _auth: JwtUser) -> Result<HttpResponse, AppError> {
+    Err(AppError::MethodNotAllowed(req.method().to_string()))
+}
+
+/// `GET /jwt/api/claims`: answers from the verified claims alone — zero queries: the truly
+/// stateless check.
+async fn claims_only(JwtClaims(token): JwtClaims) -> HttpResponse {
+    json_ok(json!({ "claims": token.claims, "queries": 0 }))
+}
+
+/// What the JWT page's panels show.
+#[derive(Debug, Serialize)]
+pub struct Inspect {
+    /// `"jwt"`.
+    pub scheme: &'static str,
+    /// The access token's user.
+    pub user: Option<Value>,
+    /// The `Authorization` header as received and its size.
+    pub wire: crate::schemes::token::Wire,
+    /// Access tokens stored by the server: always zero.
+    pub access_rows: i64,
+    /// This user's refresh tokens, newest first.
+    pub refresh_rows: Vec<store::RefreshRow>,
+    /// Both tables' sizes.
+    pub totals: store::Totals,
+    /// The server's clock (Unix seconds), so the page counts down on the lab clock.
+    pub now: i64,
+}
+
+async fn inspect(
+    req: HttpRequest,
+    auth: MaybeJwtUser,
+    db: Db,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Inspect>, AppError> {
+    let value = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    let user_id = auth.0.as_ref().map(|a| a.user.id);
+    let (refresh_rows, totals) = db
+        .run(move |c| -> rusqlite::Result<_> {
+            let rows = match user_id {
+                Some(id) => store::for_user(c, id, 20)?,
+                None => Vec::new(),
+            };
+            Ok((rows, store::totals(c)?))
+        })
+        .await??;
+    Ok(web::Json(Inspect {
+        scheme: "jwt",
+        user: auth.0.as_ref().map(|a| {
+            json!({ "id": a.user.id, "email": a.user.email, "username": a.user.username,
+                    "created_at": a.user.created_at, "updated_at": a.user.updated_at })
+        }),
+        wire: crate::schemes::token::Wire {
+            size: if value.is_empty() {
+                0
+            } else {
+                "Authorization: ".len() + value.len()
+            },
+            value,
+        },
+        access_rows: 0,
+        refresh_rows,
+        totals,
+        now: state.clock.unix(),
+    }))
+}
+
+/// `GET /jwt`: the page with the live decoder; its script keeps the pair in localStorage.
+#[derive(Template)]
+#[template(path = "jwt/index.html")]
+struct Page {
+    ctx: PageCtx,
+    host: String,
+    access_ttl: String,
+    refresh_ttl: String,
+}
+
+async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    render(Page {
+        ctx: PageCtx::of(&req),
+        host: req.connection_info().host().to_owned(),
+        access_ttl: humane(state.settings.access_ttl.get()),
+        refresh_ttl: humane(state.settings.refresh_ttl.get()),
+    })
+}

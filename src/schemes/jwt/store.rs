@@ -1,0 +1,216 @@
+//! simplejwt's `token_blacklist` tables plus a family: the refresh tokens the server remembers.
+//!
+//! Access tokens are never stored. Refresh tokens are (the notes: "보통 데이터베이스에 유저 정보와
+//! 같이 기록"), so they can be rotated, blacklisted at logout, and — stricter than simplejwt — a
+//! reused one revokes its whole family.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+/// What presenting a refresh token for rotation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// It was live: it is now used and blacklisted; issue the next one in `family`.
+    Rotated {
+        /// The family the next refresh token joins.
+        family: String,
+    },
+    /// It had already been rotated: someone is replaying it. Its whole family is now blacklisted.
+    Reused,
+    /// It was blacklisted at logout.
+    Blacklisted,
+}
+
+/// A remembered refresh token.
+pub struct Outstanding<'a> {
+    /// Its `jti`.
+    pub jti: &'a str,
+    /// Its owner.
+    pub user_id: Option<i64>,
+    /// Its family (one per login).
+    pub family: &'a str,
+    /// The token itself (as simplejwt keeps it).
+    pub token: &'a str,
+    /// Issued at.
+    pub created_at: i64,
+    /// Expires at.
+    pub expires_at: i64,
+}
+
+/// Remembers an issued refresh token.
+pub fn record(c: &Connection, t: &Outstanding<'_>) -> rusqlite::Result<i64> {
+    c.prepare_cached(
+        "INSERT INTO jwt_outstanding (jti, user_id, family, token, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (jti) DO UPDATE SET jti = excluded.jti
+         RETURNING id",
+    )?
+    .query_row(
+        params![
+            t.jti,
+            t.user_id,
+            t.family,
+            t.token,
+            t.created_at,
+            t.expires_at
+        ],
+        |r| r.get(0),
+    )
+}
+
+/// Whether a token with this `jti` is blacklisted.
+pub fn is_blacklisted(c: &Connection, jti: &str) -> rusqlite::Result<bool> {
+    c.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM jwt_outstanding o JOIN jwt_blacklisted b ON b.outstanding_id = o.id
+                        WHERE o.jti = ?1)",
+    )?
+    .query_row(params![jti], |r| r.get(0))
+}
+
+/// Rotates a verified refresh token, in one transaction: exactly one of two racing requests wins.
+/// A token the server never saw (signed with its key, but issued elsewhere) is remembered first.
+pub fn rotate(c: &Connection, presented: &Outstanding<'_>, now: i64) -> rusqlite::Result<Rotation> {
+    c.execute_batch("BEGIN IMMEDIATE")?;
+    let outcome = rotate_in_transaction(c, presented, now);
+    c.execute_batch(if outcome.is_ok() {
+        "COMMIT"
+    } else {
+        "ROLLBACK"
+    })?;
+    outcome
+}
+
+fn rotate_in_transaction(
+    c: &Connection,
+    presented: &Outstanding<'_>,
+    now: i64,
+) -> rusqlite::Result<Rotation> {
+    let id = record(c, presented)?;
+    let (family, used_at, blacklisted): (String, Option<i64>, bool) = c.query_row(
+        "SELECT o.family, o.used_at, b.id IS NOT NULL
+         FROM jwt_outstanding o LEFT JOIN jwt_blacklisted b ON b.outstanding_id = o.id WHERE o.id = ?1",
+        params![id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    if used_at.is_some() {
+        revoke_family(c, &family, now)?;
+        return Ok(Rotation::Reused);
+    }
+    if blacklisted {
+        return Ok(Rotation::Blacklisted);
+    }
+    let claimed = c.execute(
+        "UPDATE jwt_outstanding SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
+        params![id, now],
+    )?;
+    if claimed != 1 {
+        revoke_family(c, &family, now)?;
+        return Ok(Rotation::Reused);
+    }
+    blacklist_id(c, id, now)?;
+    Ok(Rotation::Rotated { family })
+}
+
+fn blacklist_id(c: &Connection, outstanding_id: i64, now: i64) -> rusqlite::Result<usize> {
+    c.execute(
+        "INSERT INTO jwt_blacklisted (outstanding_id, blacklisted_at) VALUES (?1, ?2)
+         ON CONFLICT (outstanding_id) DO NOTHING",
+        params![outstanding_id, now],
+    )
+}
+
+/// Blacklists every token of a family (reuse detected).
+pub fn revoke_family(c: &Connection, family: &str, now: i64) -> rusqlite::Result<usize> {
+    c.execute(
+        "INSERT INTO jwt_blacklisted (outstanding_id, blacklisted_at)
+         SELECT id, ?2 FROM jwt_outstanding WHERE family = ?1
+         ON CONFLICT (outstanding_id) DO NOTHING",
+        params![family, now],
+    )
+}
+
+/// Blacklists one refresh token (logout); `false` when it already was.
+pub fn blacklist(c: &Connection, presented: &Outstanding<'_>, now: i64) -> rusqlite::Result<bool> {
+    let id = record(c, presented)?;
+    Ok(blacklist_id(c, id, now)? == 1)
+}
+
+/// A refresh token as the server panel shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefreshRow {
+    /// Its `jti`.
+    pub jti: String,
+    /// Its family (one per login).
+    pub family: String,
+    /// Issued at (Unix seconds, lab clock).
+    pub created_at: i64,
+    /// Expires at.
+    pub expires_at: i64,
+    /// When it was rotated, if it was.
+    pub used_at: Option<i64>,
+    /// When it was blacklisted, if it was.
+    pub blacklisted_at: Option<i64>,
+}
+
+/// The user's refresh tokens, newest first.
+pub fn for_user(c: &Connection, user_id: i64, limit: i64) -> rusqlite::Result<Vec<RefreshRow>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT o.jti, o.family, o.created_at, o.expires_at, o.used_at, b.blacklisted_at
+         FROM jwt_outstanding o LEFT JOIN jwt_blacklisted b ON b.outstanding_id = o.id
+         WHERE o.user_id = ?1 ORDER BY o.id DESC LIMIT ?2",
+    )?;
+    stmt.query_map(params![user_id, limit], |r| {
+        Ok(RefreshRow {
+            jti: r.get(0)?,
+            family: r.get(1)?,
+            created_at: r.get(2)?,
+            expires_at: r.get(3)?,
+            used_at: r.get(4)?,
+            blacklisted_at: r.get(5)?,
+        })
+    })?
+    .collect()
+}
+
+/// The row of one `jti`, if the server remembers it.
+pub fn by_jti(c: &Connection, jti: &str) -> rusqlite::Result<Option<RefreshRow>> {
+    c.query_row(
+        "SELECT o.jti, o.family, o.created_at, o.expires_at, o.used_at, b.blacklisted_at
+         FROM jwt_outstanding o LEFT JOIN jwt_blacklisted b ON b.outstanding_id = o.id WHERE o.jti = ?1",
+        params![jti],
+        |r| {
+            Ok(RefreshRow {
+                jti: r.get(0)?,
+                family: r.get(1)?,
+                created_at: r.get(2)?,
+                expires_at: r.get(3)?,
+                used_at: r.get(4)?,
+                blacklisted_at: r.get(5)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// Rows the server keeps: outstanding and blacklisted refresh tokens.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Totals {
+    /// Refresh tokens remembered.
+    pub outstanding: i64,
+    /// Of which blacklisted.
+    pub blacklisted: i64,
+}
+
+/// Counts both tables.
+pub fn totals(c: &Connection) -> rusqlite::Result<Totals> {
+    c.query_row(
+        "SELECT (SELECT COUNT(*) FROM jwt_outstanding), (SELECT COUNT(*) FROM jwt_blacklisted)",
+        [],
+        |r| {
+            Ok(Totals {
+                outstanding: r.get(0)?,
+                blacklisted: r.get(1)?,
+            })
+        },
+    )
+}

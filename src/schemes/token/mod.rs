@@ -1,0 +1,218 @@
+//! The token scheme: Django REST framework's `TokenAuthentication`, wire-compatible.
+//!
+//! One random key per user in `authtoken_token`, sent as `Authorization: Token <key>` and looked
+//! up on every request. The same key for every device, and no expiry: the notes' trade-offs.
+
+pub mod extractor;
+pub mod store;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::db::Db;
+use crate::schemes::cookie::render;
+use crate::startup::AppState;
+use crate::users::auth::{LoginError, authenticate};
+use crate::users::{self, User};
+use crate::web::drf::{DrfData, Trim, non_field};
+use crate::web::error::AppError;
+use crate::web::page::PageCtx;
+pub use extractor::{MaybeTokenUser, TokenUser};
+
+/// The challenge DRF sends when the view's first authentication class is simplejwt's (the login view).
+pub const DEFAULT_CHALLENGE: &str = "Bearer realm=\"api\"";
+
+/// Mounts `/token`.
+pub fn mount(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/token")
+            .service(web::resource("").get(page))
+            .service(web::resource("/api/login").post(login))
+            .service(
+                web::resource("/api/me")
+                    .get(me)
+                    .patch(change_username)
+                    .default_service(web::to(authenticated_405)),
+            )
+            .service(web::resource("/api/regenerate").post(regenerate))
+            .service(web::resource("/api/logout").post(logout))
+            .service(web::resource("/api/inspect").get(inspect)),
+    );
+}
+
+/// The user JSON every group's `/api/me` answers (the contract's shape).
+pub fn user_json(user: &User) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json!({ "id": user.id, "email": user.email, "username": user.username }).to_string())
+}
+
+fn json_ok(body: serde_json::Value) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body.to_string())
+}
+
+/// `POST /token/api/login`: DRF's `obtain_auth_token`. Fields `username` (the e-mail) and
+/// `password`; the user's one key, created on first login and returned again on every other.
+async fn login(
+    req: HttpRequest,
+    db: Db,
+    state: web::Data<AppState>,
+    data: DrfData,
+) -> Result<HttpResponse, AppError> {
+    crate::schemes::jwt::extractor::authenticate_default(&req).await?;
+    let [email, password] = data.char_fields([("username", Trim::Yes), ("password", Trim::No)])?;
+    let client = req.peer_addr().map(|a| a.ip());
+    let user = match authenticate(&db, &state, &email, &password, client).await {
+        Ok(user) => user,
+        Err(LoginError::InvalidCredentials) => {
+            return Err(non_field("Unable to log in with provided credentials."));
+        }
+        Err(LoginError::Throttled(secs)) => return Err(AppError::Throttled(secs)),
+        Err(LoginError::Server(e)) => return Err(e),
+    };
+    let (id, now) = (user.id, state.clock.unix());
+    let key = db.run(move |c| store::get_or_create(c, id, now)).await??;
+    Ok(json_ok(json!({ "token": key })))
+}
+
+/// `GET /token/api/me`: who the key belongs to — one query.
+async fn me(auth: TokenUser) -> HttpResponse {
+    user_json(&auth.user)
+}
+
+/// Any other method on `/token/api/me`: authentication first (401), then 405 — DRF's order.
+async fn authenticated_405(req: HttpRequest, _auth: TokenUser) -> Result<HttpResponse, AppError> {
+    Err(AppError::MethodNotAllowed(req.method().to_string()))
+}
+
+/// `PATCH /token/api/me` `{"username": …}`: no CSRF token — a header the browser never adds by
+/// itself cannot be forged by another site.
+async fn change_username(
+    auth: TokenUser,
+    db: Db,
+    state: web::Data<AppState>,
+    data: DrfData,
+) -> Result<HttpResponse, AppError> {
+    let [raw] = data.char_fields([("username", Trim::Yes)])?;
+    let username = users::validate_username(&raw)
+        .map_err(|e| AppError::Invalid(json!({ "username": [e.to_string()] })))?;
+    let mut user = auth.user;
+    user.username = username;
+    let now = state.clock.now();
+    let saved = user.clone();
+    db.run(move |c| {
+        let mut user = saved;
+        users::save(c, &mut user, now)
+    })
+    .await??;
+    user.updated_at = now;
+    Ok(user_json(&user))
+}
+
+/// `POST /token/api/regenerate`: a new key; the old one is refused from the next request on.
+async fn regenerate(
+    auth: TokenUser,
+    db: Db,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let (id, now) = (auth.user.id, state.clock.unix());
+    let key = db.run(move |c| store::regenerate(c, id, now)).await??;
+    Ok(json_ok(json!({ "token": key })))
+}
+
+/// `POST /token/api/logout`: deletes the key — and so logs out every device that uses it.
+async fn logout(auth: TokenUser, db: Db) -> Result<HttpResponse, AppError> {
+    let id = auth.user.id;
+    db.run(move |c| store::delete(c, id)).await??;
+    Ok(json_ok(
+        json!({ "detail": "Logged out: the key was deleted, on every device that used it." }),
+    ))
+}
+
+/// What the token page's panels show.
+#[derive(Debug, Serialize)]
+pub struct Inspect {
+    /// `"token"`.
+    pub scheme: &'static str,
+    /// The user the sent key belongs to.
+    pub user: Option<serde_json::Value>,
+    /// The `Authorization` header exactly as received, and its size in bytes.
+    pub wire: Wire,
+    /// The user's `authtoken_token` row.
+    pub row: Option<store::TokenRow>,
+    /// How old the key is, in seconds on the lab clock (it never expires).
+    pub age_seconds: Option<i64>,
+    /// Rows in `authtoken_token`.
+    pub total_rows: i64,
+}
+
+/// The `Authorization` header as received.
+#[derive(Debug, Serialize)]
+pub struct Wire {
+    /// The header value (empty when absent).
+    pub value: String,
+    /// `Authorization: <value>` in bytes.
+    pub size: usize,
+}
+
+/// `GET /token/api/inspect`.
+async fn inspect(
+    req: HttpRequest,
+    auth: MaybeTokenUser,
+    db: Db,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Inspect>, AppError> {
+    let value = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    let user_id = auth.0.as_ref().map(|a| a.user.id);
+    let (row, total_rows) = db
+        .run(move |c| -> rusqlite::Result<_> {
+            let row = match user_id {
+                Some(id) => store::for_user(c, id)?,
+                None => None,
+            };
+            Ok((row, store::count(c)?))
+        })
+        .await??;
+    let now = state.clock.unix();
+    Ok(web::Json(Inspect {
+        scheme: "token",
+        user: auth.0.as_ref().map(|a| {
+            json!({ "id": a.user.id, "email": a.user.email, "username": a.user.username,
+                    "created_at": a.user.created_at, "updated_at": a.user.updated_at })
+        }),
+        wire: Wire {
+            size: if value.is_empty() {
+                0
+            } else {
+                "Authorization: ".len() + value.len()
+            },
+            value,
+        },
+        age_seconds: row.as_ref().map(|r| now - r.created),
+        row,
+        total_rows,
+    }))
+}
+
+/// `GET /token`: the page; its script logs in with `fetch` and keeps the key in localStorage.
+#[derive(Template)]
+#[template(path = "token/index.html")]
+struct Page {
+    ctx: PageCtx,
+    host: String,
+}
+
+async fn page(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    render(Page {
+        ctx: PageCtx::of(&req),
+        host: req.connection_info().host().to_owned(),
+    })
+}

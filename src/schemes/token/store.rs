@@ -1,0 +1,113 @@
+//! The `authtoken_token` table, as DRF keeps it: one random 40-hex key per user, no expiry.
+
+use rand::Rng;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::users::User;
+
+/// A fresh key: 20 bytes from the OS's CSPRNG as 40 lowercase hex characters (DRF's `generate_key`).
+pub fn generate_key() -> String {
+    let mut bytes = [0u8; 20];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A row of `authtoken_token`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenRow {
+    /// The key itself, stored as is (as DRF does).
+    pub key: String,
+    /// Its owner.
+    pub user_id: i64,
+    /// When it was created (Unix seconds, lab clock).
+    pub created: i64,
+}
+
+/// The user a key belongs to: one indexed lookup joining the token and its user.
+pub fn user_for_key(c: &Connection, key: &str) -> rusqlite::Result<Option<User>> {
+    c.prepare_cached(
+        "SELECT u.id, u.email, u.username, u.password, u.is_active, u.is_staff, u.created_at, u.updated_at, u.last_login
+         FROM authtoken_token t JOIN users u ON u.id = t.user_id WHERE t.key = ?1",
+    )?
+    .query_row(params![key], |r| {
+        Ok(User {
+            id: r.get(0)?,
+            email: r.get(1)?,
+            username: r.get(2)?,
+            password: r.get(3)?,
+            is_active: r.get(4)?,
+            is_staff: r.get(5)?,
+            created_at: r.get(6)?,
+            updated_at: r.get(7)?,
+            last_login: r.get(8)?,
+        })
+    })
+    .optional()
+}
+
+/// The user's key, created if they have none (`Token.objects.get_or_create(user=user)`).
+pub fn get_or_create(c: &Connection, user_id: i64, now: i64) -> rusqlite::Result<String> {
+    c.prepare_cached(
+        "INSERT INTO authtoken_token (key, user_id, created) VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO NOTHING",
+    )?
+    .execute(params![generate_key(), user_id, now])?;
+    c.prepare_cached("SELECT key FROM authtoken_token WHERE user_id = ?1")?
+        .query_row(params![user_id], |r| r.get(0))
+}
+
+/// Replaces the user's key with a new one; the old key stops working at once.
+pub fn regenerate(c: &Connection, user_id: i64, now: i64) -> rusqlite::Result<String> {
+    let key = generate_key();
+    c.execute(
+        "INSERT INTO authtoken_token (key, user_id, created) VALUES (?1, ?2, ?3)
+         ON CONFLICT (user_id) DO UPDATE SET key = excluded.key, created = excluded.created",
+        params![key, user_id, now],
+    )?;
+    Ok(key)
+}
+
+/// Deletes the user's key: every device using it is logged out.
+pub fn delete(c: &Connection, user_id: i64) -> rusqlite::Result<usize> {
+    c.execute(
+        "DELETE FROM authtoken_token WHERE user_id = ?1",
+        params![user_id],
+    )
+}
+
+/// The user's row, if any.
+pub fn for_user(c: &Connection, user_id: i64) -> rusqlite::Result<Option<TokenRow>> {
+    c.query_row(
+        "SELECT key, user_id, created FROM authtoken_token WHERE user_id = ?1",
+        params![user_id],
+        |r| {
+            Ok(TokenRow {
+                key: r.get(0)?,
+                user_id: r.get(1)?,
+                created: r.get(2)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// Rows in the table (one per user who ever logged in, until deleted).
+pub fn count(c: &Connection) -> rusqlite::Result<i64> {
+    c.query_row("SELECT COUNT(*) FROM authtoken_token", [], |r| r.get(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::generate_key;
+
+    #[test]
+    fn keys_are_40_lowercase_hex_and_never_repeat() {
+        let keys: std::collections::HashSet<String> = (0..1000).map(|_| generate_key()).collect();
+        assert_eq!(keys.len(), 1000);
+        assert!(keys.iter().all(|k| {
+            k.len() == 40
+                && k.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        }));
+    }
+}

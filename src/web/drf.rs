@@ -1,0 +1,186 @@
+//! Django REST framework's request conventions, shared by the token and JWT groups: a body that is
+//! JSON or a form, `CharField` validation with DRF's exact messages, and the `Authorization` header
+//! split the way `get_authorization_header(request).split()` splits it.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use serde_json::{Map, Value, json};
+
+use crate::startup::JSON_LIMIT;
+use crate::web::error::AppError;
+
+/// A DRF request body: a JSON object or a urlencoded form, as a map of fields.
+#[derive(Debug, Default)]
+pub struct DrfData(pub Map<String, Value>);
+
+impl FromRequest for DrfData {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type = req.content_type().to_ascii_lowercase();
+        let declared = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let too_long = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
+            .is_some_and(|len| len > JSON_LIMIT);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if too_long {
+                return Err(AppError::PayloadTooLarge);
+            }
+            let body = body.await.map_err(|_| AppError::PayloadTooLarge)?;
+            if body.len() > JSON_LIMIT {
+                return Err(AppError::PayloadTooLarge);
+            }
+            if body.is_empty() {
+                return Ok(DrfData::default());
+            }
+            if content_type == "application/json" || content_type.ends_with("+json") {
+                parse_json(&body)
+            } else if content_type == "application/x-www-form-urlencoded" {
+                let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+                    .map_err(|e| AppError::BadRequest(format!("Form parse error - {e}")))?;
+                Ok(DrfData(
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| (k, Value::String(v)))
+                        .collect(),
+                ))
+            } else {
+                Err(AppError::UnsupportedMediaType(declared))
+            }
+        })
+    }
+}
+
+fn parse_json(body: &[u8]) -> Result<DrfData, AppError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| AppError::BadRequest(format!("JSON parse error - {e}")))?;
+    let got = match value {
+        Value::Object(map) => return Ok(DrfData(map)),
+        Value::Null => return Err(non_field("No data provided")),
+        Value::Array(_) => "list",
+        Value::String(_) => "str",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+    };
+    Err(non_field(&format!(
+        "Invalid data. Expected a dictionary, but got {got}."
+    )))
+}
+
+/// A 400 with `{"non_field_errors": [message]}`.
+pub fn non_field(message: &str) -> AppError {
+    AppError::Invalid(json!({ "non_field_errors": [message] }))
+}
+
+/// Whether a `CharField` strips surrounding whitespace (DRF's default) or keeps it (passwords).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trim {
+    /// `trim_whitespace=True`.
+    Yes,
+    /// `trim_whitespace=False` (`PasswordField`).
+    No,
+}
+
+impl DrfData {
+    /// Validates required `CharField`s in order; all errors come back at once as DRF's field map.
+    pub fn char_fields<const N: usize>(
+        &self,
+        fields: [(&str, Trim); N],
+    ) -> Result<[String; N], AppError> {
+        let mut errors = Map::new();
+        let values = fields.map(|(name, trim)| match char_field(self.0.get(name), trim) {
+            Ok(value) => value,
+            Err(message) => {
+                errors.insert(name.to_owned(), json!([message]));
+                String::new()
+            }
+        });
+        if errors.is_empty() {
+            Ok(values)
+        } else {
+            Err(AppError::Invalid(Value::Object(errors)))
+        }
+    }
+}
+
+fn char_field(value: Option<&Value>, trim: Trim) -> Result<String, &'static str> {
+    let text = match value {
+        None => return Err("This field is required."),
+        Some(Value::Null) => return Err("This field may not be null."),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => return Err("Not a valid string."),
+    };
+    let text = match trim {
+        Trim::Yes => text.trim().to_owned(),
+        Trim::No => text,
+    };
+    if text.is_empty() {
+        Err("This field may not be blank.")
+    } else {
+        Ok(text)
+    }
+}
+
+/// The `Authorization` header split on ASCII whitespace, as raw bytes (`None` when absent).
+pub fn authorization_parts(req: &HttpRequest) -> Option<Vec<Vec<u8>>> {
+    let raw = req.headers().get(header::AUTHORIZATION)?.as_bytes();
+    Some(
+        raw.split(|b| b.is_ascii_whitespace() || *b == 0x0b)
+            .filter(|part| !part.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn char_fields_report_every_problem_with_drf_s_words() {
+        let data = DrfData(
+            json!({"a": null, "b": "  ", "c": 12, "d": true, "e": " x "})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let err = data
+            .char_fields([
+                ("a", Trim::Yes),
+                ("b", Trim::Yes),
+                ("m", Trim::Yes),
+                ("d", Trim::Yes),
+            ])
+            .err();
+        let Some(AppError::Invalid(body)) = err else {
+            panic!("expected a field map");
+        };
+        assert_eq!(
+            body,
+            json!({
+                "a": ["This field may not be null."],
+                "b": ["This field may not be blank."],
+                "m": ["This field is required."],
+                "d": ["Not a valid string."],
+            })
+        );
+        let ok = data.char_fields([("c", Trim::Yes), ("e", Trim::No)]).ok();
+        assert_eq!(ok, Some(["12".to_owned(), " x ".to_owned()]));
+    }
+}
