@@ -36,6 +36,12 @@ impl Clock {
         self.offset_secs.fetch_add(secs, Ordering::Relaxed);
     }
 
+    /// Sets the offset (a lab that moved the clock puts it back where it was).
+    pub fn set_offset(&self, offset: Duration) {
+        self.offset_secs
+            .store(offset.num_seconds(), Ordering::Relaxed);
+    }
+
     /// Puts the lab clock back to real time.
     pub fn reset(&self) {
         self.offset_secs.store(0, Ordering::Relaxed);

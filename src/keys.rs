@@ -17,8 +17,11 @@ pub const CSRF_KEY_MIN_BYTES: usize = 32;
 /// The keys in force.
 #[derive(Clone)]
 pub struct Keys {
-    /// Signs the cookie scheme's cookie.
+    /// Signs the cookie scheme's cookie (replaced by the key-rotation lab).
     pub cookie: Key,
+    /// Signs the session scheme's `sessionid` (never rotated: rotating the cookie and JWT keys
+    /// must leave server-side sessions alive, which is the lesson of the rotation row).
+    pub session_cookie: Key,
     /// HS256 secret for JWTs, used as given.
     pub jwt: Vec<u8>,
     /// HMAC key for CSRF tokens.
@@ -32,14 +35,30 @@ impl std::fmt::Debug for Keys {
 }
 
 impl Keys {
-    /// The signing key of one cookie: HMAC-SHA512(cookie key, cookie name). Each cookie name gets
+    /// The signing key of one cookie: HMAC-SHA512(base key, cookie name). Each cookie name gets
     /// its own key, so a value signed for one cookie is never valid under another name.
-    pub fn cookie_key_for(&self, cookie_name: &str) -> Key {
+    pub fn derive(base: &Key, cookie_name: &str) -> Key {
         use hmac::{Hmac, Mac};
-        let mut mac = <Hmac<sha2::Sha512> as Mac>::new_from_slice(self.cookie.master())
+        let mut mac = <Hmac<sha2::Sha512> as Mac>::new_from_slice(base.master())
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
         mac.update(cookie_name.as_bytes());
         Key::from(&mac.finalize().into_bytes())
+    }
+
+    /// Replaces the cookie key and the JWT secret with fresh random ones, in the database too
+    /// (the key-rotation lab). The CSRF and session-cookie keys stay.
+    pub fn rotate(&self, pool: &Pool) -> anyhow::Result<Keys> {
+        let (cookie, jwt) = db::with_conn(pool, |c| -> rusqlite::Result<_> {
+            Ok((
+                db::settings::regenerate(c, "cookie_key", COOKIE_KEY_BYTES)?,
+                db::settings::regenerate(c, "jwt_secret", JWT_SECRET_MIN_BYTES)?,
+            ))
+        })??;
+        Ok(Keys {
+            cookie: Key::from(&cookie[..COOKIE_KEY_BYTES]),
+            jwt,
+            ..self.clone()
+        })
     }
 
     /// Takes each key from the settings, or from the database (generating it the first time).
@@ -73,8 +92,10 @@ impl Keys {
             CSRF_KEY_MIN_BYTES,
             "AUTHLAB_CSRF_KEY",
         )?;
+        let session_cookie = stored(pool, "session_cookie_key", COOKIE_KEY_BYTES)?;
         Ok(Keys {
             cookie: Key::from(&cookie[..COOKIE_KEY_BYTES]),
+            session_cookie: Key::from(&session_cookie[..COOKIE_KEY_BYTES]),
             jwt,
             csrf,
         })

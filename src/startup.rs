@@ -27,12 +27,30 @@ pub struct AppState {
     pub settings: Settings,
     /// The one clock every expiry decision reads.
     pub clock: Clock,
-    /// Cookie, JWT and CSRF keys.
-    pub keys: Keys,
+    /// Cookie, JWT and CSRF keys (the rotation lab swaps the cookie and JWT ones).
+    keys: std::sync::RwLock<Keys>,
     /// Failed-login bookkeeping.
     pub throttle: LoginThrottle,
     /// The address the server is bound to (labs replay requests against it).
     pub local_addr: std::net::SocketAddr,
+}
+
+impl AppState {
+    /// The keys in force now.
+    pub fn keys(&self) -> Keys {
+        match self.keys.read() {
+            Ok(keys) => keys.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Puts new keys in force (the key-rotation lab).
+    pub fn set_keys(&self, keys: Keys) {
+        match self.keys.write() {
+            Ok(mut current) => *current = keys,
+            Err(poisoned) => *poisoned.into_inner() = keys,
+        }
+    }
 }
 
 /// A bound, not yet running server.
@@ -58,7 +76,7 @@ impl Application {
             local_addr,
             throttle: LoginThrottle::new(settings.login_throttle),
             clock: Clock::default(),
-            keys,
+            keys: std::sync::RwLock::new(keys),
             settings,
         });
         let pool = web::Data::new(pool);

@@ -15,14 +15,14 @@ async fn generated_keys_are_kept_across_a_restart() {
     let first = Application::build(fresh_settings(&dir))
         .await
         .expect("builds");
-    let keys = first.state().keys.clone();
+    let keys = first.state().keys();
     drop(first);
     let second = Application::build(fresh_settings(&dir))
         .await
         .expect("builds");
-    assert_eq!(second.state().keys.jwt, keys.jwt);
-    assert_eq!(second.state().keys.csrf, keys.csrf);
-    assert_eq!(second.state().keys.cookie.master(), keys.cookie.master());
+    assert_eq!(second.state().keys().jwt, keys.jwt);
+    assert_eq!(second.state().keys().csrf, keys.csrf);
+    assert_eq!(second.state().keys().cookie.master(), keys.cookie.master());
     assert!(keys.jwt.len() >= 32);
 }
 
@@ -58,7 +58,7 @@ async fn given_secrets_are_used_as_given() {
     ));
     let app = Application::build(settings).await.expect("builds");
     assert_eq!(
-        app.state().keys.jwt,
+        app.state().keys().jwt,
         b"a-django-style-secret-key-of-40-chars!!!"
     );
 }

@@ -462,9 +462,9 @@ async fn a_value_signed_for_another_cookie_name_is_refused() {
     let decoded = percent_encoding::percent_decode_str(&value)
         .decode_utf8_lossy()
         .into_owned();
-    let keys = app.state.keys.clone();
+    let keys = app.state.keys();
     let mut jar = actix_web::cookie::CookieJar::new();
-    jar.signed_mut(&keys.cookie_key_for("sessionid"))
+    jar.signed_mut(&authlab::keys::Keys::derive(&keys.cookie, "sessionid"))
         .add(actix_web::cookie::Cookie::new(
             "sessionid",
             decoded[44..].to_owned(),

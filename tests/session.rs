@@ -367,10 +367,10 @@ async fn a_busy_session_still_ends_eight_hours_after_login() {
 async fn unknown_malformed_or_oversized_session_ids_are_anonymous_never_500() {
     let app = spawn_app().await;
     let rows = session_rows(&app);
-    let keys = app.state.keys.clone();
+    let keys = app.state.keys();
     let mut jar = actix_web::cookie::CookieJar::new();
     let unknown = "a".repeat(64);
-    jar.signed_mut(&keys.cookie_key_for(COOKIE))
+    jar.signed_mut(&authlab::keys::Keys::derive(&keys.session_cookie, COOKIE))
         .add(actix_web::cookie::Cookie::new(COOKIE, unknown.clone()));
     let minted = jar
         .get(COOKIE)

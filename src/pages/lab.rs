@@ -23,7 +23,83 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
             .guard(lab_only())
             .route(web::get().to(clock))
             .route(web::post().to(move_clock)),
-    );
+    )
+    .service(
+        web::resource("/lab/rotate-keys")
+            .guard(lab_only())
+            .post(rotate_keys),
+    )
+    .service(
+        web::resource("/lab/matrix")
+            .guard(lab_only())
+            .post(crate::pages::matrix::matrix),
+    )
+    .service(
+        web::resource("/lab/two-devices")
+            .guard(lab_only())
+            .post(crate::pages::matrix::two_devices),
+    )
+    .service(web::resource("/lab/reset").guard(lab_only()).post(reset));
+}
+
+/// `POST /lab/reset` `{"confirm": true}`: deletes every session, token, refresh row and user,
+/// restores the demo users (ids 1–3), puts the clock back and forgives failed logins; answers
+/// `Clear-Site-Data` so the browser forgets its side too. A class starts fresh in one click.
+async fn reset(
+    state: web::Data<AppState>,
+    pool: web::Data<crate::db::Pool>,
+    body: web::Json<ResetRequest>,
+) -> Result<HttpResponse, AppError> {
+    if !body.confirm {
+        return Err(AppError::Invalid(json!({
+            "confirm": ["Send {\"confirm\": true} to delete every login and user."]
+        })));
+    }
+    let pool = pool.get_ref().clone();
+    web::block(move || -> anyhow::Result<()> {
+        crate::db::with_conn(&pool, |c| {
+            c.execute_batch(
+                "BEGIN IMMEDIATE;
+                 DELETE FROM jwt_blacklisted; DELETE FROM jwt_outstanding;
+                 DELETE FROM authtoken_token; DELETE FROM sessions; DELETE FROM users;
+                 DELETE FROM sqlite_sequence WHERE name IN ('users', 'sessions', 'jwt_outstanding', 'jwt_blacklisted');
+                 COMMIT;",
+            )
+        })??;
+        crate::startup::seed_demo_users(&pool, &crate::clock::Clock::default())
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
+    .map_err(AppError::Internal)?;
+    state.clock.reset();
+    state.throttle.clear();
+    Ok(HttpResponse::Ok()
+        .insert_header(("Clear-Site-Data", "\"cookies\", \"storage\""))
+        .json(json!({ "reset": true, "users": 3 })))
+}
+
+/// The reset needs an explicit confirmation.
+#[derive(Debug, Deserialize)]
+pub struct ResetRequest {
+    #[serde(default)]
+    confirm: bool,
+}
+
+/// `POST /lab/rotate-keys`: replaces the cookie key and the JWT secret. Every signed cookie and
+/// every JWT dies at once; sessions and DRF tokens, which the server looks up, survive.
+async fn rotate_keys(
+    state: web::Data<AppState>,
+    pool: web::Data<crate::db::Pool>,
+) -> Result<HttpResponse, AppError> {
+    let current = state.keys();
+    let pool = pool.get_ref().clone();
+    let rotated = web::block(move || current.rotate(&pool))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
+        .map_err(AppError::Internal)?;
+    state.set_keys(rotated);
+    Ok(HttpResponse::Ok()
+        .json(json!({ "rotated": ["cookie", "jwt"], "kept": ["session", "token", "csrf"] })))
 }
 
 /// `{"advance": "10m"}` moves the clock forward; `{"reset": true}` puts it back to real time.

@@ -1,7 +1,10 @@
 //! The shared pages — overview, sign-up, users — plus `/healthz`, the lab actions and static files.
 
+pub mod account;
+pub mod agent;
 pub mod home;
 pub mod lab;
+pub mod matrix;
 pub mod signup;
 pub mod users;
 
@@ -20,6 +23,11 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
                 .post(signup::submit),
         )
         .service(web::resource("/users").get(users::list))
+        .service(
+            web::resource("/account/password")
+                .get(account::form)
+                .post(account::submit),
+        )
         .service(web::resource("/healthz").get(healthz))
         .service(web::resource("/static/{file}").get(static_file));
     lab::mount(cfg);

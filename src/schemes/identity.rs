@@ -28,6 +28,8 @@ use crate::web::timing::Meter;
 const USER: &str = "authlab.user";
 /// Session-state key of the login time (lab clock, Unix seconds).
 const ISSUED_AT: &str = "authlab.issued_at";
+/// Session-state key of the seal: HMAC(cookie key, user id and login time), for sealed rooms.
+const SEAL: &str = "authlab.seal";
 
 /// What differs between the two rooms besides the store: names and lifetimes.
 #[derive(Debug)]
@@ -40,6 +42,22 @@ pub struct Room {
     pub auth_desc: &'static str,
     /// How long after login the identity ends, however busy it is.
     pub lifetime: fn(&Settings) -> Duration,
+    /// Whether the login is sealed with the current cookie key, so that rotating that key
+    /// ends every login of this room at once (the cookie room; sessions survive rotation).
+    pub sealed: bool,
+}
+
+/// HMAC-SHA256(cookie key, "user id:login time"), hex.
+fn seal(key: &actix_web::cookie::Key, user_id: i64, issued_at: i64) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key.signing())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(format!("{user_id}:{issued_at}").as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl Room {
@@ -96,8 +114,16 @@ impl SignedIn {
         let id_matches = user
             .as_ref()
             .is_some_and(|u| identity.id().ok() == Some(u.id.to_string()));
+        let sealed = !room.sealed
+            || match (&user, issued_at) {
+                (Some(u), Some(at)) => {
+                    let stored: Option<String> = session.get(SEAL).ok().flatten();
+                    stored.as_deref() == Some(seal(&state.keys().cookie, u.id, at).as_str())
+                }
+                _ => false,
+            };
         let signed_in = match (user, issued_at) {
-            (Some(user), Some(issued_at)) if id_matches => {
+            (Some(user), Some(issued_at)) if id_matches && sealed => {
                 let expires_at = issued_at + (room.lifetime)(&state.settings).num_seconds();
                 if state.clock.unix() < expires_at {
                     Some(SignedIn {
@@ -228,10 +254,15 @@ pub async fn login(
     Identity::login(&req.extensions(), card.id.to_string())
         .map_err(|e| AppError::Internal(anyhow::anyhow!("identity login: {e}")))?;
     let session = req.get_session();
-    session
+    let issued_at = state.clock.unix();
+    let mut stored = session
         .insert(USER, &card)
-        .and_then(|()| session.insert(ISSUED_AT, state.clock.unix()))
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session state: {e}")))?;
+        .and_then(|()| session.insert(ISSUED_AT, issued_at));
+    if room.sealed {
+        let seal = seal(&state.keys().cookie, card.id, issued_at);
+        stored = stored.and_then(|()| session.insert(SEAL, seal));
+    }
+    stored.map_err(|e| AppError::Internal(anyhow::anyhow!("session state: {e}")))?;
     let target = if form.next.is_empty() {
         room.me_path()
     } else {

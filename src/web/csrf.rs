@@ -43,7 +43,7 @@ pub fn token_for(req: &HttpRequest) -> String {
         .map(|s| s.0.clone())
         .unwrap_or_default();
     match req.app_data::<web::Data<AppState>>() {
-        Some(state) => sign(&state.keys.csrf, &seed),
+        Some(state) => sign(&state.keys().csrf, &seed),
         None => String::new(),
     }
 }
@@ -59,6 +59,15 @@ pub fn browser_code(req: &HttpRequest) -> String {
     let digest = Sha256::digest(seed.as_bytes());
     let hex: String = digest.iter().take(4).map(|b| format!("{b:02X}")).collect();
     format!("{}-{}", &hex[..4], &hex[4..])
+}
+
+/// A fresh seed and the token that goes with it, for a client the server drives itself (the labs).
+pub fn new_pair(key: &[u8]) -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let seed = URL_SAFE_NO_PAD.encode(bytes);
+    let token = sign(key, &seed);
+    (seed, token)
 }
 
 fn sign(key: &[u8], seed: &str) -> String {
@@ -132,7 +141,7 @@ pub fn verify(req: &HttpRequest, submitted: &str) -> Result<(), AppError> {
     let submitted = URL_SAFE_NO_PAD
         .decode(submitted.trim())
         .map_err(|_| AppError::Forbidden("CSRF Failed: CSRF token incorrect.".into()))?;
-    mac(&state.keys.csrf, &seed)
+    mac(&state.keys().csrf, &seed)
         .verify_slice(&submitted)
         .map_err(|_| AppError::Forbidden("CSRF Failed: CSRF token incorrect.".into()))
 }

@@ -21,12 +21,28 @@ pub struct Replayed {
     pub body: String,
     /// The `Server-Timing` header, if any.
     pub server_timing: Option<String>,
+    /// The `Set-Cookie` headers, as `name=value` pairs (attributes dropped).
+    #[serde(skip)]
+    pub set_cookies: Vec<(String, String)>,
 }
 
 impl Replayed {
     /// Whether the server accepted the credential (a 2xx answer).
     pub fn accepted(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+
+    /// The value the answer set for cookie `name` (`None` when it set none).
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.set_cookies
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The JSON body, or `null`.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -87,13 +103,24 @@ fn parse(answer: &str) -> anyhow::Result<Replayed> {
         .and_then(|line| line.split_whitespace().nth(1))
         .and_then(|code| code.parse().ok())
         .context("the answer had no status line")?;
-    let server_timing = lines
+    let headers: Vec<(&str, &str)> = lines
         .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("server-timing"))
-        .map(|(_, value)| value.trim().to_owned());
+        .map(|(name, value)| (name.trim(), value.trim()))
+        .collect();
+    let server_timing = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("server-timing"))
+        .map(|(_, value)| (*value).to_owned());
+    let set_cookies = headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, value)| value.split(';').next()?.split_once('='))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
     Ok(Replayed {
         status,
         body: body.to_owned(),
         server_timing,
+        set_cookies,
     })
 }

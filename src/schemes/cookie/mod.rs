@@ -18,6 +18,7 @@ use askama_web::WebTemplate;
 use serde::Serialize;
 
 use crate::db::Db;
+use crate::keys::Keys;
 use crate::schemes::Scheme;
 use crate::schemes::identity::{
     self, LandingView, LoginForm, MaybeSignedIn, MeView, Room, RoomPages, SignedIn,
@@ -35,6 +36,7 @@ pub static ROOM: Room = Room {
     cookie_name: "authlab_cookie",
     auth_desc: "signed cookie verify",
     lifetime: |settings| settings.cookie_max_age.get(),
+    sealed: true,
 };
 
 /// The signed-in user of the cookie scheme.
@@ -48,7 +50,7 @@ pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState) {
     let max_age = state.settings.cookie_max_age.get().num_seconds();
     let sessions = SessionMiddleware::builder(
         CookieSessionStore::default(),
-        state.keys.cookie_key_for(ROOM.cookie_name),
+        Keys::derive(&state.keys().cookie, ROOM.cookie_name),
     )
     .cookie_name(ROOM.cookie_name.to_owned())
     .cookie_content_security(CookieContentSecurity::Signed)

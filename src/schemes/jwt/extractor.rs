@@ -63,7 +63,7 @@ pub fn validated_access(token: &str, state: &AppState) -> Result<Verified, AppEr
     let started = Instant::now();
     let checked = claims::verify(
         token,
-        &state.keys.jwt,
+        &state.keys().jwt,
         Some(Kind::Access),
         state.clock.unix(),
     );

@@ -72,8 +72,10 @@ async fn issue_pair(
         now,
         state.settings.access_ttl.get().num_seconds(),
     );
-    let refresh_token = refresh.sign(&state.keys.jwt).map_err(AppError::Internal)?;
-    let access_token = access.sign(&state.keys.jwt).map_err(AppError::Internal)?;
+    let refresh_token = refresh
+        .sign(&state.keys().jwt)
+        .map_err(AppError::Internal)?;
+    let access_token = access.sign(&state.keys().jwt).map_err(AppError::Internal)?;
     let stored = refresh_token.clone();
     db.run(move |c| {
         store::record(
@@ -119,7 +121,7 @@ async fn obtain(
 fn verified_refresh(token: &str, state: &AppState) -> Result<Verified, AppError> {
     claims::verify(
         token,
-        &state.keys.jwt,
+        &state.keys().jwt,
         Some(Kind::Refresh),
         state.clock.unix(),
     )
@@ -224,7 +226,7 @@ async fn verify(
 ) -> Result<HttpResponse, AppError> {
     let [raw] = data.char_fields([("token", Trim::Yes)])?;
     let token =
-        claims::verify(&raw, &state.keys.jwt, None, state.clock.unix()).map_err(not_valid)?;
+        claims::verify(&raw, &state.keys().jwt, None, state.clock.unix()).map_err(not_valid)?;
     let jti = token.jti();
     if db.run(move |c| store::is_blacklisted(c, &jti)).await?? {
         return Err(non_field("Token is blacklisted"));

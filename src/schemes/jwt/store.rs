@@ -129,6 +129,16 @@ pub fn revoke_family(c: &Connection, family: &str, now: i64) -> rusqlite::Result
     )
 }
 
+/// Blacklists every refresh token of `user_id` (a password change); returns how many were live.
+pub fn blacklist_all(c: &Connection, user_id: i64, now: i64) -> rusqlite::Result<usize> {
+    c.execute(
+        "INSERT INTO jwt_blacklisted (outstanding_id, blacklisted_at)
+         SELECT id, ?2 FROM jwt_outstanding WHERE user_id = ?1
+         ON CONFLICT (outstanding_id) DO NOTHING",
+        params![user_id, now],
+    )
+}
+
 /// Blacklists one refresh token (logout); `false` when it already was.
 pub fn blacklist(c: &Connection, presented: &Outstanding<'_>, now: i64) -> rusqlite::Result<bool> {
     let id = record(c, presented)?;

@@ -18,6 +18,7 @@ use askama::Template;
 use serde::Serialize;
 
 use crate::db::{Db, Pool};
+use crate::keys::Keys;
 use crate::schemes::Scheme;
 use crate::schemes::cookie::{humane, render};
 use crate::schemes::identity::{
@@ -37,6 +38,7 @@ pub static ROOM: Room = Room {
     cookie_name: "sessionid",
     auth_desc: "session lookup",
     lifetime: |settings| settings.session_max.get(),
+    sealed: false,
 };
 
 /// Session-state key of the session key this browser had before logging in (the fixation lab).
@@ -57,19 +59,22 @@ pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState, pool: &Pool) {
         settings.session_idle.get(),
         settings.session_max.get(),
     );
-    let sessions = SessionMiddleware::builder(store, state.keys.cookie_key_for(ROOM.cookie_name))
-        .cookie_name(ROOM.cookie_name.to_owned())
-        .cookie_content_security(CookieContentSecurity::Signed)
-        .cookie_secure(settings.secure_cookies())
-        .cookie_http_only(true)
-        .cookie_same_site(SameSite::Lax)
-        .cookie_path("/".to_owned())
-        .session_lifecycle(
-            PersistentSession::default().session_ttl(time::Duration::seconds(
-                settings.session_max.get().num_seconds(),
-            )),
-        )
-        .build();
+    let sessions = SessionMiddleware::builder(
+        store,
+        Keys::derive(&state.keys().session_cookie, ROOM.cookie_name),
+    )
+    .cookie_name(ROOM.cookie_name.to_owned())
+    .cookie_content_security(CookieContentSecurity::Signed)
+    .cookie_secure(settings.secure_cookies())
+    .cookie_http_only(true)
+    .cookie_same_site(SameSite::Lax)
+    .cookie_path("/".to_owned())
+    .session_lifecycle(
+        PersistentSession::default().session_ttl(time::Duration::seconds(
+            settings.session_max.get().num_seconds(),
+        )),
+    )
+    .build();
     cfg.service(
         web::scope("/session")
             .configure(identity::routes::<SessionPages>)
@@ -89,9 +94,12 @@ pub fn current_key(req: &HttpRequest, state: &AppState) -> Option<String> {
     let cookie = req.cookie(ROOM.cookie_name)?;
     let mut jar = CookieJar::new();
     jar.add_original(cookie);
-    jar.signed(&state.keys.cookie_key_for(ROOM.cookie_name))
-        .get(ROOM.cookie_name)
-        .map(|c| c.value().to_owned())
+    jar.signed(&Keys::derive(
+        &state.keys().session_cookie,
+        ROOM.cookie_name,
+    ))
+    .get(ROOM.cookie_name)
+    .map(|c| c.value().to_owned())
 }
 
 /// Browser and wire panels: what the request itself carries (no query).

@@ -326,6 +326,11 @@ pub fn revoke_others(c: &Connection, user_id: i64, keep_key: &str) -> rusqlite::
     )
 }
 
+/// Deletes every session of `user_id` (a password change ends them all); returns how many.
+pub fn revoke_all(c: &Connection, user_id: i64) -> rusqlite::Result<usize> {
+    c.execute("DELETE FROM sessions WHERE user_id = ?1", params![user_id])
+}
+
 /// Creates `count` throwaway anonymous sessions in one transaction (the server-load lab).
 pub fn create_load(c: &Connection, count: usize, now: i64, ttl: i64) -> rusqlite::Result<usize> {
     c.execute_batch("BEGIN IMMEDIATE")?;

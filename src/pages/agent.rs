@@ -1,0 +1,235 @@
+//! A browser the server drives itself, for the cross-scheme labs: it logs in to every scheme
+//! through the real routes, keeps what each handed out, and replays it — so a lab's cells are
+//! whatever the server actually answered, HttpOnly cookies included.
+
+use serde_json::{Value, json};
+
+use crate::startup::AppState;
+use crate::web::csrf::{self, CSRF_COOKIE};
+use crate::web::replay::{self, Replayed};
+
+/// One scheme credential a lab replays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Column {
+    /// `authlab_cookie`.
+    Cookie,
+    /// `sessionid`.
+    Session,
+    /// The DRF key.
+    Token,
+    /// The JWT access token.
+    JwtAccess,
+    /// The JWT refresh token.
+    JwtRefresh,
+}
+
+impl Column {
+    /// The five, in the order the tables show them.
+    pub const ALL: [Column; 5] = [
+        Column::Cookie,
+        Column::Session,
+        Column::Token,
+        Column::JwtAccess,
+        Column::JwtRefresh,
+    ];
+}
+
+/// Everything one login to each scheme handed out.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    /// `authlab_cookie` value.
+    pub cookie: String,
+    /// `sessionid` value.
+    pub session: String,
+    /// DRF key.
+    pub token: String,
+    /// JWT access token.
+    pub access: String,
+    /// JWT refresh token.
+    pub refresh: String,
+}
+
+/// A server-driven client with its own CSRF seed.
+pub struct Agent<'a> {
+    state: &'a AppState,
+    seed: String,
+    token: String,
+}
+
+impl<'a> Agent<'a> {
+    /// A new client of this server.
+    pub fn new(state: &'a AppState) -> Self {
+        let (seed, token) = csrf::new_pair(&state.keys().csrf);
+        Agent { state, seed, token }
+    }
+
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> anyhow::Result<Replayed> {
+        replay::send(self.state.local_addr, method, path, headers, body).await
+    }
+
+    /// Submits a CSRF-protected form, with these cookies besides the CSRF seed.
+    pub async fn form(
+        &self,
+        path: &str,
+        cookies: &str,
+        fields: &[(&str, &str)],
+    ) -> anyhow::Result<Replayed> {
+        let mut all = vec![("csrf_token", self.token.as_str())];
+        all.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&all)?;
+        let cookie = if cookies.is_empty() {
+            format!("{CSRF_COOKIE}={}", self.seed)
+        } else {
+            format!("{CSRF_COOKIE}={}; {cookies}", self.seed)
+        };
+        self.send(
+            "POST",
+            path,
+            &[
+                ("Cookie", &cookie),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            Some(&body),
+        )
+        .await
+    }
+
+    /// Sends JSON, with an optional `Authorization` header.
+    pub async fn json(
+        &self,
+        method: &str,
+        path: &str,
+        authorization: Option<&str>,
+        body: &Value,
+    ) -> anyhow::Result<Replayed> {
+        let text = body.to_string();
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(auth) = authorization {
+            headers.push(("Authorization", auth));
+        }
+        self.send(method, path, &headers, Some(&text)).await
+    }
+
+    /// A GET with the given headers.
+    pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> anyhow::Result<Replayed> {
+        self.send("GET", path, headers, None).await
+    }
+
+    /// Logs in to all four schemes as `email`.
+    pub async fn login_everywhere(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> anyhow::Result<Credentials> {
+        let form = [("email", email), ("password", password)];
+        let cookie = self.form("/cookie/login", "", &form).await?;
+        let session = self.form("/session/login", "", &form).await?;
+        let token = self
+            .json(
+                "POST",
+                "/token/api/login",
+                None,
+                &json!({ "username": email, "password": password }),
+            )
+            .await?
+            .json();
+        let pair = self
+            .json(
+                "POST",
+                "/jwt/api/token",
+                None,
+                &json!({ "email": email, "password": password }),
+            )
+            .await?
+            .json();
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        Ok(Credentials {
+            cookie: cookie
+                .cookie("authlab_cookie")
+                .unwrap_or_default()
+                .to_owned(),
+            session: session.cookie("sessionid").unwrap_or_default().to_owned(),
+            token: text(&token["token"]),
+            access: text(&pair["access"]),
+            refresh: text(&pair["refresh"]),
+        })
+    }
+
+    /// Replays one credential against its scheme's route (the refresh token against the refresh
+    /// endpoint, where a replay is a real use).
+    pub async fn replay(&self, column: Column, c: &Credentials) -> anyhow::Result<Replayed> {
+        match column {
+            Column::Cookie => {
+                self.get(
+                    "/cookie/api/me",
+                    &[("Cookie", &format!("authlab_cookie={}", c.cookie))],
+                )
+                .await
+            }
+            Column::Session => {
+                self.get(
+                    "/session/api/me",
+                    &[("Cookie", &format!("sessionid={}", c.session))],
+                )
+                .await
+            }
+            Column::Token => {
+                self.get(
+                    "/token/api/me",
+                    &[("Authorization", &format!("Token {}", c.token))],
+                )
+                .await
+            }
+            Column::JwtAccess => {
+                self.get(
+                    "/jwt/api/me",
+                    &[("Authorization", &format!("Bearer {}", c.access))],
+                )
+                .await
+            }
+            Column::JwtRefresh => {
+                self.json(
+                    "POST",
+                    "/jwt/api/token/refresh",
+                    None,
+                    &json!({ "refresh": c.refresh }),
+                )
+                .await
+            }
+        }
+    }
+
+    /// Logs out of every scheme the way each one logs out.
+    pub async fn logout_everywhere(&self, c: &Credentials) -> anyhow::Result<()> {
+        self.form(
+            "/cookie/logout",
+            &format!("authlab_cookie={}", c.cookie),
+            &[],
+        )
+        .await?;
+        self.form("/session/logout", &format!("sessionid={}", c.session), &[])
+            .await?;
+        self.json(
+            "POST",
+            "/token/api/logout",
+            Some(&format!("Token {}", c.token)),
+            &json!({}),
+        )
+        .await?;
+        self.json(
+            "POST",
+            "/jwt/api/token/blacklist",
+            None,
+            &json!({ "refresh": c.refresh }),
+        )
+        .await?;
+        Ok(())
+    }
+}

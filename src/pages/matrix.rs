@@ -1,0 +1,270 @@
+//! The cross-scheme labs: the replay matrix (which credentials survive which event) and two
+//! devices per scheme. Each run uses throwaway users, so the demo accounts stay as they are, and
+//! every cell is what the server really answered.
+
+use actix_web::{HttpResponse, web};
+use chrono::Duration;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::db::Db;
+use crate::pages::agent::{Agent, Column, Credentials};
+use crate::startup::AppState;
+use crate::users::{self, Email, NewUser, password};
+use crate::web::error::AppError;
+
+/// The events of the matrix, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    /// Each scheme's own logout.
+    Logout,
+    /// The lab clock moves 10 minutes.
+    Clock10m,
+    /// The lab clock moves a day.
+    Clock1d,
+    /// The password changes through `/account/password`.
+    PasswordChange,
+    /// The cookie key and JWT secret are replaced.
+    KeyRotation,
+}
+
+impl Event {
+    /// All five, in the order the table shows them.
+    pub const ALL: [Event; 5] = [
+        Event::Logout,
+        Event::Clock10m,
+        Event::Clock1d,
+        Event::PasswordChange,
+        Event::KeyRotation,
+    ];
+}
+
+/// What the server answered to one replay.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    /// The credential replayed.
+    pub column: Column,
+    /// Whether it was accepted (2xx).
+    pub accepted: bool,
+    /// The status.
+    pub status: u16,
+    /// The body's `detail`, or a short body.
+    pub answer: String,
+}
+
+/// One event's row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// The event.
+    pub event: Event,
+    /// Whether it ran (key rotation can be left out).
+    pub ran: bool,
+    /// The five cells.
+    pub cells: Vec<Cell>,
+}
+
+/// Options of a matrix run.
+#[derive(Debug, Default, Deserialize)]
+pub struct MatrixRequest {
+    /// Run the key-rotation row too (it logs every cookie and JWT user out).
+    #[serde(default)]
+    pub rotate_keys: bool,
+}
+
+/// A throwaway user and its password.
+struct Throwaway {
+    id: i64,
+    email: String,
+    password: String,
+}
+
+async fn throwaway(db: &Db, state: &AppState, label: &str) -> Result<Throwaway, AppError> {
+    let mut bytes = [0u8; 6];
+    rand::rng().fill_bytes(&mut bytes);
+    let tag: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let email = format!("{label}-{tag}@authlab.invalid");
+    let password = format!("pw-{tag}-{tag}");
+    let secret = password.clone();
+    let hash = web::block(move || password::hash(&secret))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
+        .map_err(AppError::Internal)?;
+    let new = NewUser {
+        email: Email::parse(&email).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?,
+        username: label.to_owned(),
+        password_hash: hash,
+        is_active: true,
+    };
+    let now = state.clock.now();
+    let user = db
+        .run(move |c| users::insert(c, &new, now))
+        .await?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(Throwaway {
+        id: user.id,
+        email,
+        password,
+    })
+}
+
+async fn forget(db: &Db, user: &Throwaway) -> Result<(), AppError> {
+    let id = user.id;
+    db.run(move |c| c.execute("DELETE FROM users WHERE id = ?1", [id]))
+        .await??;
+    Ok(())
+}
+
+fn cell(column: Column, answer: &crate::web::replay::Replayed) -> Cell {
+    let json = answer.json();
+    let text = json
+        .get("detail")
+        .and_then(|d| d.as_str())
+        .map(str::to_owned)
+        .or_else(|| {
+            json.get("email")
+                .and_then(|e| e.as_str())
+                .map(str::to_owned)
+        })
+        .or_else(|| json.get("access").map(|_| "new pair issued".to_owned()))
+        .unwrap_or_else(|| answer.body.chars().take(80).collect());
+    Cell {
+        column,
+        accepted: answer.accepted(),
+        status: answer.status,
+        answer: text,
+    }
+}
+
+async fn replay_all(agent: &Agent<'_>, creds: &Credentials) -> Result<Vec<Cell>, AppError> {
+    let mut cells = Vec::new();
+    for column in Column::ALL {
+        let answer = agent
+            .replay(column, creds)
+            .await
+            .map_err(AppError::Internal)?;
+        cells.push(cell(column, &answer));
+    }
+    Ok(cells)
+}
+
+async fn run_event(
+    agent: &Agent<'_>,
+    db: &Db,
+    state: &AppState,
+    event: Event,
+) -> Result<Row, AppError> {
+    let user = throwaway(db, state, "matrix").await?;
+    let creds = agent
+        .login_everywhere(&user.email, &user.password)
+        .await
+        .map_err(AppError::Internal)?;
+    let before = state.clock.offset();
+    let outcome = async {
+        match event {
+            Event::Logout => agent
+                .logout_everywhere(&creds)
+                .await
+                .map_err(AppError::Internal)?,
+            Event::Clock10m => state.clock.advance(Duration::minutes(10)),
+            Event::Clock1d => state.clock.advance(Duration::days(1)),
+            Event::PasswordChange => {
+                let new_password = format!("{}-new", user.password);
+                agent
+                    .form(
+                        "/account/password",
+                        "",
+                        &[
+                            ("email", &user.email),
+                            ("current_password", &user.password),
+                            ("new_password", &new_password),
+                        ],
+                    )
+                    .await
+                    .map_err(AppError::Internal)?;
+            }
+            Event::KeyRotation => {
+                agent
+                    .json("POST", "/lab/rotate-keys", None, &json!({}))
+                    .await
+                    .map_err(AppError::Internal)?;
+            }
+        }
+        replay_all(agent, &creds).await
+    }
+    .await;
+    state.clock.set_offset(before);
+    forget(db, &user).await?;
+    Ok(Row {
+        event,
+        ran: true,
+        cells: outcome?,
+    })
+}
+
+/// `POST /lab/matrix`: for each event, fresh credentials from every scheme, the event, then a
+/// replay of each — what survives and what does not.
+pub async fn matrix(
+    db: Db,
+    state: web::Data<AppState>,
+    body: Option<web::Json<MatrixRequest>>,
+) -> Result<HttpResponse, AppError> {
+    let rotate = body.map(|b| b.rotate_keys).unwrap_or(false);
+    let agent = Agent::new(&state);
+    let mut rows = Vec::new();
+    for event in Event::ALL {
+        if event == Event::KeyRotation && !rotate {
+            rows.push(Row {
+                event,
+                ran: false,
+                cells: Vec::new(),
+            });
+            continue;
+        }
+        rows.push(run_event(&agent, &db, &state, event).await?);
+    }
+    Ok(HttpResponse::Ok().json(json!({ "columns": Column::ALL, "rows": rows })))
+}
+
+/// `POST /lab/two-devices`: logs a throwaway user in twice per scheme, shows what the server
+/// keeps, logs the first device out and asks with the second.
+pub async fn two_devices(db: Db, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let user = throwaway(&db, &state, "devices").await?;
+    let agent = Agent::new(&state);
+    let result = async {
+        let first = agent.login_everywhere(&user.email, &user.password).await?;
+        let second = agent.login_everywhere(&user.email, &user.password).await?;
+        let id = user.id;
+        let (sessions, tokens, families): (i64, i64, i64) = db
+            .run(move |c| {
+                c.query_row(
+                    "SELECT (SELECT COUNT(*) FROM sessions WHERE user_id = ?1),
+                            (SELECT COUNT(*) FROM authtoken_token WHERE user_id = ?1),
+                            (SELECT COUNT(DISTINCT family) FROM jwt_outstanding WHERE user_id = ?1)",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))??;
+        agent.logout_everywhere(&first).await?;
+        let mut after = Vec::new();
+        for column in Column::ALL {
+            after.push(cell(column, &agent.replay(column, &second).await?));
+        }
+        anyhow::Ok(json!({
+            "server": {
+                "cookie_rows": 0,
+                "session_rows": sessions,
+                "token_rows": tokens,
+                "same_token": first.token == second.token,
+                "jwt_families": families,
+            },
+            "second_device_after_first_logs_out": after,
+        }))
+    }
+    .await;
+    forget(&db, &user).await?;
+    Ok(HttpResponse::Ok().json(result.map_err(AppError::Internal)?))
+}
