@@ -127,6 +127,23 @@ pub const JS_KEYS: &[&str] = &[
     "js.jwt.logged_out",
     "js.jwt.no_copy",
     "js.jwt.no_token_key",
+    "js.compare.cost",
+    "js.compare.signed_in",
+    "js.compare.anonymous",
+    "js.compare.nothing",
+    "js.compare.cookie_server",
+    "js.compare.session_row",
+    "js.compare.no_row",
+    "js.compare.session_totals",
+    "js.compare.token_row",
+    "js.compare.token_totals",
+    "js.compare.jwt_server",
+    "js.compare.never",
+    "js.compare.login_failed",
+    "js.compare.skipped",
+    "js.compare.devices_server",
+    "js.compare.devices_after",
+    "js.compare.reset_confirm",
 ];
 
 /// The script strings in `lang`, as the JSON object `static/common.js` reads.

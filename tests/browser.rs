@@ -475,3 +475,69 @@ async fn the_jwt_page_decodes_the_tokens_counts_down_and_refreshes_by_itself() {
     );
     browser.close().await;
 }
+
+async fn login_everywhere_in_browser(browser: &Browser, app: &TestApp) {
+    browser.goto(app, "/compare").await;
+    browser.fill("#password", "alice-pass-123").await;
+    browser.click("#login-all-submit").await;
+    for slug in ["cookie", "session", "token", "jwt"] {
+        wait_for_text(browser, &format!("#col-{slug}-who"), "alice@example.com").await;
+    }
+}
+
+#[actix_web::test]
+async fn one_login_signs_in_to_all_four_and_the_page_fits_a_projector() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    login_everywhere_in_browser(&browser, &app).await;
+    browser.click("#request-all").await;
+    for slug in ["cookie", "session", "token", "jwt"] {
+        wait_for_text(&browser, &format!("#col-{slug}-answer"), "200").await;
+    }
+    assert_eq!(browser.text_of("#col-token-expiry").await, "never");
+    let fits: bool = browser
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("script runs")
+        .as_bool()
+        .unwrap_or(false);
+    assert!(fits, "no horizontal scrolling at 1280×720");
+    browser.goto(&app, "/compare").await;
+    wait_for_text(&browser, "#col-jwt-who", "alice@example.com").await;
+    let png = browser.client.screenshot().await.expect("a screenshot");
+    std::fs::write(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/compare.png"),
+        png,
+    )
+    .expect("the screenshot is saved for the README");
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn reset_signs_the_browser_out_everywhere_and_clears_local_storage() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    login_everywhere_in_browser(&browser, &app).await;
+    browser
+        .client
+        .execute("window.confirm = function () { return true; };", vec![])
+        .await
+        .expect("script runs");
+    browser.click("#reset").await;
+    for slug in ["cookie", "session", "token", "jwt"] {
+        wait_for_text(&browser, &format!("#col-{slug}-who"), "not signed in").await;
+    }
+    let left: i64 = browser
+        .client
+        .execute("return localStorage.length;", vec![])
+        .await
+        .expect("script runs")
+        .as_i64()
+        .unwrap_or(-1);
+    assert_eq!(left, 0, "localStorage is empty");
+    browser.close().await;
+}

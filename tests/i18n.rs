@@ -148,6 +148,8 @@ fn both_catalogs_have_exactly_the_same_keys() {
 fn every_key_the_code_uses_is_in_both_catalogs() {
     let mut used = keys_used_in_code();
     used.extend(authlab::pages::home::dynamic_keys());
+    used.extend(authlab::pages::diagram::note_keys());
+    used.extend(authlab::pages::compare::dynamic_keys());
     for status in authlab::web::error::EXPLAINED_STATUSES {
         used.insert(format!("error.{status}.title"));
         used.insert(format!("error.{status}.body"));

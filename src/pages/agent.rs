@@ -25,6 +25,17 @@ pub enum Column {
 }
 
 impl Column {
+    /// The name the JSON and the page use.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Column::Cookie => "cookie",
+            Column::Session => "session",
+            Column::Token => "token",
+            Column::JwtAccess => "jwt_access",
+            Column::JwtRefresh => "jwt_refresh",
+        }
+    }
+
     /// The five, in the order the tables show them.
     pub const ALL: [Column; 5] = [
         Column::Cookie,

@@ -31,6 +31,17 @@ pub enum Event {
 }
 
 impl Event {
+    /// The name the JSON and the page use.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Event::Logout => "logout",
+            Event::Clock10m => "clock10m",
+            Event::Clock1d => "clock1d",
+            Event::PasswordChange => "password_change",
+            Event::KeyRotation => "key_rotation",
+        }
+    }
+
     /// All five, in the order the table shows them.
     pub const ALL: [Event; 5] = [
         Event::Logout,

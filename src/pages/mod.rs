@@ -2,6 +2,8 @@
 
 pub mod account;
 pub mod agent;
+pub mod compare;
+pub mod diagram;
 pub mod home;
 pub mod lab;
 pub mod matrix;
@@ -23,12 +25,14 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
                 .post(signup::submit),
         )
         .service(web::resource("/users").get(users::list))
+        .service(web::resource("/compare").get(compare::page))
         .service(
             web::resource("/account/password")
                 .get(account::form)
                 .post(account::submit),
         )
         .service(web::resource("/healthz").get(healthz))
+        .service(web::resource("/diagram/{name}").get(diagram::diagram))
         .service(web::resource("/static/{file}").get(static_file));
     lab::mount(cfg);
 }
@@ -76,6 +80,7 @@ const STATIC_FILES: &[(&str, &str, &str)] = &[
     ("session.js", JS, include_str!("../../static/session.js")),
     ("token.js", JS, include_str!("../../static/token.js")),
     ("jwt.js", JS, include_str!("../../static/jwt.js")),
+    ("compare.js", JS, include_str!("../../static/compare.js")),
 ];
 
 async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppError> {

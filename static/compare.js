@@ -1,0 +1,212 @@
+// The compare page: the four schemes live, one login for all four, one request with each,
+// the replay matrix, two devices, the reset, and a timeline of every request made.
+(function () {
+  "use strict";
+  var lab = window.authlab;
+  var page = document.getElementById("compare-page");
+  var csrf = page.getAttribute("data-csrf");
+  var skew = 0;
+  var expiries = {};
+  function byId(id) { return document.getElementById(id); }
+  function bytes(text) { return new TextEncoder().encode(text).length; }
+  function set(id, text) { var el = byId(id); if (el) { el.textContent = text; } }
+  function stored(name) { return localStorage.getItem(name) || ""; }
+  function now() { return Math.floor(Date.now() / 1000) + skew; }
+  function decodePayload(token) {
+    try {
+      var part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      while (part.length % 4) { part += "="; }
+      return JSON.parse(atob(part));
+    } catch (e) { return null; }
+  }
+
+  function log(method, path, sent, status, timing) {
+    var body = byId("request-log").querySelector("tbody");
+    var row = document.createElement("tr");
+    [method + " " + path, sent, String(status), timing || ""].forEach(function (text) {
+      var cell = document.createElement("td");
+      cell.textContent = text;
+      row.appendChild(cell);
+    });
+    body.insertBefore(row, body.firstChild);
+  }
+
+  async function call(method, path, options) {
+    options = options || {};
+    var headers = options.headers || {};
+    var init = { method: method, headers: headers, credentials: options.credentials || "same-origin", redirect: "manual" };
+    if (options.json !== undefined) { headers["Content-Type"] = "application/json"; init.body = JSON.stringify(options.json); }
+    if (options.form !== undefined) { init.body = new URLSearchParams(options.form); }
+    var res = await fetch(path, init);
+    var data = null;
+    try { data = await res.clone().json(); } catch (e) { data = null; }
+    var status = res.type === "opaqueredirect" ? 303 : res.status;
+    log(method, path, options.sent || (init.credentials === "omit" ? "—" : "Cookie"), status, res.headers.get("Server-Timing"));
+    return { status: status, data: data, timing: res.headers.get("Server-Timing") || "" };
+  }
+
+  function cost(timing) {
+    var auth = /auth;dur=([0-9.]+)/.exec(timing || "");
+    var db = /db;dur=([0-9.]+);desc="(\d+) quer/.exec(timing || "");
+    return auth && db ? lab.t("js.compare.cost", { auth: auth[1], queries: db[2], db: db[1] }) : "—";
+  }
+
+  function who(slug, user) {
+    set("col-" + slug + "-who", user ? lab.t("js.compare.signed_in", { email: user.email }) : lab.t("js.compare.anonymous"));
+  }
+
+  async function refresh() {
+    var token = stored("authlab.token");
+    var access = stored("authlab.jwt.access");
+    var refreshToken = stored("authlab.jwt.refresh");
+
+    var c = (await call("GET", "/cookie/api/inspect")).data || {};
+    who("cookie", c.user);
+    set("col-cookie-holds", c.browser && c.browser.present ? "authlab_cookie · " + c.browser.size + " B (HttpOnly)" : lab.t("js.compare.nothing"));
+    set("col-cookie-header", c.wire && c.wire.credential_size ? "Cookie: authlab_cookie=… · " + c.wire.credential_size + " B" : "—");
+    set("col-cookie-server", lab.t("js.compare.cookie_server"));
+    expiries.cookie = c.expires_at || null;
+
+    var s = (await call("GET", "/session/api/inspect")).data || {};
+    who("session", s.user);
+    set("col-session-holds", s.browser && s.browser.present ? "sessionid · " + s.browser.size + " B (HttpOnly)" : lab.t("js.compare.nothing"));
+    set("col-session-header", s.wire && s.wire.credential_size ? "Cookie: sessionid=… · " + s.wire.credential_size + " B" : "—");
+    var server = s.server || {};
+    var totals = server.totals || {};
+    set("col-session-server", (server.current ? lab.t("js.compare.session_row", { bytes: server.current.bytes }) : lab.t("js.compare.no_row")) +
+      " · " + lab.t("js.compare.session_totals", { rows: totals.rows, bytes: totals.bytes }));
+    expiries.session = server.current ? server.current.expires_at : null;
+
+    var tokenHeaders = token ? { Authorization: "Token " + token } : {};
+    var t = (await call("GET", "/token/api/inspect", { headers: tokenHeaders, credentials: "omit", sent: token ? "Authorization: Token …" : "—" })).data || {};
+    who("token", t.user);
+    set("col-token-holds", token ? "localStorage authlab.token · " + (bytes("authlab.token") + bytes(token)) + " B" : lab.t("js.compare.nothing"));
+    set("col-token-header", token ? "Authorization: Token … · " + bytes("Authorization: Token " + token) + " B" : "—");
+    set("col-token-server", (t.row ? lab.t("js.compare.token_row") : lab.t("js.compare.no_row")) + " · " + lab.t("js.compare.token_totals", { rows: t.total_rows }));
+    expiries.token = token ? "never" : null;
+
+    var jwtHeaders = access ? { Authorization: "Bearer " + access } : {};
+    var j = (await call("GET", "/jwt/api/inspect", { headers: jwtHeaders, credentials: "omit", sent: access ? "Authorization: Bearer …" : "—" })).data || {};
+    if (j.now) { skew = j.now - Math.floor(Date.now() / 1000); }
+    who("jwt", j.user);
+    set("col-jwt-holds", access ? "localStorage access " + bytes(access) + " B + refresh " + bytes(refreshToken) + " B" : lab.t("js.compare.nothing"));
+    set("col-jwt-header", access ? "Authorization: Bearer … · " + bytes("Authorization: Bearer " + access) + " B" : "—");
+    var jt = j.totals || {};
+    set("col-jwt-server", lab.t("js.compare.jwt_server", { rows: (j.refresh_rows || []).length, outstanding: jt.outstanding, blacklisted: jt.blacklisted }));
+    var payload = access ? decodePayload(access) : null;
+    expiries.jwt = payload ? payload.exp : null;
+    tick();
+  }
+
+  function tick() {
+    ["cookie", "session", "token", "jwt"].forEach(function (slug) {
+      var exp = expiries[slug];
+      if (exp === "never") { set("col-" + slug + "-expiry", lab.t("js.compare.never")); return; }
+      if (!exp) { set("col-" + slug + "-expiry", "—"); return; }
+      var left = exp - now();
+      set("col-" + slug + "-expiry", left > 0
+        ? lab.t("js.jwt.expires_in", { minutes: Math.floor(left / 60), seconds: left % 60 })
+        : lab.t("js.jwt.expired"));
+    });
+  }
+  setInterval(tick, 1000);
+
+  byId("login-all").addEventListener("submit", async function (event) {
+    event.preventDefault();
+    var email = byId("email").value;
+    var password = byId("password").value;
+    var failures = [];
+    var form = { csrf_token: csrf, email: email, password: password };
+    var cookie = await call("POST", "/cookie/login", { form: form });
+    if (cookie.status !== 303) { failures.push("cookie " + cookie.status); }
+    var session = await call("POST", "/session/login", { form: form });
+    if (session.status !== 303) { failures.push("session " + session.status); }
+    var token = await call("POST", "/token/api/login", { json: { username: email, password: password }, credentials: "omit" });
+    if (token.status === 200) { localStorage.setItem("authlab.token", token.data.token); } else { failures.push("token " + token.status); }
+    var jwt = await call("POST", "/jwt/api/token", { json: { email: email, password: password }, credentials: "omit" });
+    if (jwt.status === 200) {
+      localStorage.setItem("authlab.jwt.access", jwt.data.access);
+      localStorage.setItem("authlab.jwt.refresh", jwt.data.refresh);
+    } else { failures.push("jwt " + jwt.status); }
+    var error = byId("login-all-error");
+    error.hidden = failures.length === 0;
+    error.textContent = failures.length ? lab.t("js.compare.login_failed", { failures: failures.join(", ") }) : "";
+    byId("password").value = "";
+    refresh();
+  });
+
+  byId("request-all").addEventListener("click", async function () {
+    var token = stored("authlab.token");
+    var access = stored("authlab.jwt.access");
+    var answers = {
+      cookie: await call("GET", "/cookie/api/me"),
+      session: await call("GET", "/session/api/me"),
+      token: await call("GET", "/token/api/me", { headers: token ? { Authorization: "Token " + token } : {}, credentials: "omit", sent: token ? "Authorization: Token …" : "—" }),
+      jwt: await call("GET", "/jwt/api/me", { headers: access ? { Authorization: "Bearer " + access } : {}, credentials: "omit", sent: access ? "Authorization: Bearer …" : "—" })
+    };
+    Object.keys(answers).forEach(function (slug) {
+      var a = answers[slug];
+      set("col-" + slug + "-answer", a.status + " " + (a.data && (a.data.email || a.data.detail) || ""));
+      set("col-" + slug + "-cost", cost(a.timing));
+    });
+  });
+
+  var matrixRun = byId("matrix-run");
+  if (matrixRun) {
+    matrixRun.addEventListener("click", async function () {
+      matrixRun.disabled = true;
+      document.querySelectorAll("#matrix td[id^='m-']").forEach(function (td) { td.textContent = "…"; td.className = ""; });
+      var answer = await call("POST", "/lab/matrix", { json: { rotate_keys: byId("matrix-rotate").checked } });
+      ((answer.data && answer.data.rows) || []).forEach(function (row) {
+        if (!row.ran) {
+          document.querySelectorAll("#m-" + row.event + " td[id^='m-']").forEach(function (td) { td.textContent = lab.t("js.compare.skipped"); });
+          return;
+        }
+        row.cells.forEach(function (cell) {
+          var td = byId("m-" + row.event + "-" + cell.column);
+          if (!td) { return; }
+          td.textContent = cell.accepted ? "✓" : "✗";
+          td.className = cell.accepted ? "yes" : "no";
+          var small = document.createElement("small");
+          small.textContent = cell.status + " " + cell.answer;
+          td.appendChild(small);
+        });
+      });
+      matrixRun.disabled = false;
+      refresh();
+    });
+  }
+
+  var devices = byId("devices-run");
+  if (devices) {
+    devices.addEventListener("click", async function () {
+      var answer = await call("POST", "/lab/two-devices", { json: {} });
+      var d = answer.data || {};
+      var s = d.server || {};
+      var lines = [
+        lab.t("js.compare.devices_server", { sessions: s.session_rows, tokens: s.token_rows, families: s.jwt_families }),
+        s.same_token ? lab.t("js.token.same_key") : lab.t("js.token.different_key"),
+        lab.t("js.compare.devices_after")
+      ];
+      (d.second_device_after_first_logs_out || []).forEach(function (cell) {
+        lines.push("  " + cell.column + ": " + (cell.accepted ? "✓ " : "✗ ") + cell.status + " " + cell.answer);
+      });
+      lab.show(byId("devices-result"), lines.join("\n"));
+    });
+  }
+
+  var reset = byId("reset");
+  if (reset) {
+    reset.addEventListener("click", async function () {
+      if (!window.confirm(lab.t("js.compare.reset_confirm"))) { return; }
+      var answer = await call("POST", "/lab/reset", { json: { confirm: true } });
+      if (answer.status === 200) {
+        localStorage.clear();
+        sessionStorage.clear();
+        location.reload();
+      }
+    });
+  }
+
+  refresh();
+})();
