@@ -51,5 +51,39 @@
     });
   });
 
-  window.authlab = { t: t, postJson: postJson, show: show };
+  // Adds one row, newest first, to the page's request log (#request-log).
+  function logRequest(method, path, sent, status, timing) {
+    var table = document.getElementById("request-log");
+    if (!table) { return; }
+    var body = table.querySelector("tbody");
+    var row = document.createElement("tr");
+    [method + " " + path, sent, String(status), timing || ""].forEach(function (text) {
+      var cell = document.createElement("td");
+      cell.textContent = text;
+      row.appendChild(cell);
+    });
+    body.insertBefore(row, body.firstChild);
+  }
+
+  // Decodes one base64url segment of a JWT as UTF-8 text. No key is needed: it is only encoded.
+  function base64urlDecode(segment) {
+    var text = segment.replace(/-/g, "+").replace(/_/g, "/");
+    while (text.length % 4) { text += "="; }
+    var binary = atob(text);
+    var buffer = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) { buffer[i] = binary.charCodeAt(i); }
+    return new TextDecoder().decode(buffer);
+  }
+
+  // The payload of a JWT as an object, or null.
+  function jwtPayload(token) {
+    try { return JSON.parse(base64urlDecode(token.split(".")[1])); } catch (e) { return null; }
+  }
+
+  function bytes(text) { return new TextEncoder().encode(text).length; }
+
+  window.authlab = {
+    t: t, postJson: postJson, show: show, logRequest: logRequest,
+    base64urlDecode: base64urlDecode, jwtPayload: jwtPayload, bytes: bytes
+  };
 })();

@@ -8,28 +8,10 @@
   var skew = 0;
   var expiries = {};
   function byId(id) { return document.getElementById(id); }
-  function bytes(text) { return new TextEncoder().encode(text).length; }
+  var bytes = lab.bytes;
   function set(id, text) { var el = byId(id); if (el) { el.textContent = text; } }
   function stored(name) { return localStorage.getItem(name) || ""; }
   function now() { return Math.floor(Date.now() / 1000) + skew; }
-  function decodePayload(token) {
-    try {
-      var part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-      while (part.length % 4) { part += "="; }
-      return JSON.parse(atob(part));
-    } catch (e) { return null; }
-  }
-
-  function log(method, path, sent, status, timing) {
-    var body = byId("request-log").querySelector("tbody");
-    var row = document.createElement("tr");
-    [method + " " + path, sent, String(status), timing || ""].forEach(function (text) {
-      var cell = document.createElement("td");
-      cell.textContent = text;
-      row.appendChild(cell);
-    });
-    body.insertBefore(row, body.firstChild);
-  }
 
   async function call(method, path, options) {
     options = options || {};
@@ -41,7 +23,7 @@
     var data = null;
     try { data = await res.clone().json(); } catch (e) { data = null; }
     var status = res.type === "opaqueredirect" ? 303 : res.status;
-    log(method, path, options.sent || (init.credentials === "omit" ? "—" : "Cookie"), status, res.headers.get("Server-Timing"));
+    lab.logRequest(method, path, options.sent || (init.credentials === "omit" ? "—" : "Cookie"), status, res.headers.get("Server-Timing"));
     return { status: status, data: data, timing: res.headers.get("Server-Timing") || "" };
   }
 
@@ -93,7 +75,7 @@
     set("col-jwt-header", access ? "Authorization: Bearer … · " + bytes("Authorization: Bearer " + access) + " B" : "—");
     var jt = j.totals || {};
     set("col-jwt-server", lab.t("js.compare.jwt_server", { rows: (j.refresh_rows || []).length, outstanding: jt.outstanding, blacklisted: jt.blacklisted }));
-    var payload = access ? decodePayload(access) : null;
+    var payload = access ? lab.jwtPayload(access) : null;
     expiries.jwt = payload ? payload.exp : null;
     tick();
   }

@@ -11,17 +11,9 @@
   function byId(id) { return document.getElementById(id); }
   function access() { return localStorage.getItem(ACCESS) || ""; }
   function refreshToken() { return localStorage.getItem(REFRESH) || ""; }
-  function bytes(text) { return new TextEncoder().encode(text).length; }
+  var bytes = lab.bytes;
   function now() { return Math.floor(Date.now() / 1000) + skew; }
 
-  function b64urlDecode(segment) {
-    var text = segment.replace(/-/g, "+").replace(/_/g, "/");
-    while (text.length % 4) { text += "="; }
-    var binary = atob(text);
-    var buffer = new Uint8Array(binary.length);
-    for (var i = 0; i < binary.length; i++) { buffer[i] = binary.charCodeAt(i); }
-    return new TextDecoder().decode(buffer);
-  }
   function b64urlEncode(text) {
     var buffer = new TextEncoder().encode(text);
     var binary = "";
@@ -32,19 +24,8 @@
     var parts = token.split(".");
     if (parts.length !== 3) { return null; }
     try {
-      return { parts: parts, header: JSON.parse(b64urlDecode(parts[0])), payload: JSON.parse(b64urlDecode(parts[1])) };
+      return { parts: parts, header: JSON.parse(lab.base64urlDecode(parts[0])), payload: JSON.parse(lab.base64urlDecode(parts[1])) };
     } catch (e) { return null; }
-  }
-
-  function log(method, path, sent, status, timing) {
-    var body = byId("request-log").querySelector("tbody");
-    var row = document.createElement("tr");
-    [method + " " + path, sent, String(status), timing || ""].forEach(function (text) {
-      var cell = document.createElement("td");
-      cell.textContent = text;
-      row.appendChild(cell);
-    });
-    body.insertBefore(row, body.firstChild);
   }
 
   async function call(method, path, body, bearer) {
@@ -59,7 +40,7 @@
       body: body === undefined ? undefined : JSON.stringify(body) });
     var data = null;
     try { data = await res.json(); } catch (e) { data = null; }
-    log(method, path, sent, res.status, res.headers.get("Server-Timing"));
+    lab.logRequest(method, path, sent, res.status, res.headers.get("Server-Timing"));
     return { status: res.status, data: data, timing: res.headers.get("Server-Timing") || "" };
   }
 

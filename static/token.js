@@ -11,19 +11,8 @@
   function byId(id) { return document.getElementById(id); }
 
   function key() { return localStorage.getItem(KEY) || ""; }
-  function bytes(text) { return new TextEncoder().encode(text).length; }
+  var bytes = lab.bytes;
   function time(unix) { return new Date(unix * 1000).toLocaleString(); }
-
-  function log(method, path, sent, status, timing) {
-    var body = byId("request-log").querySelector("tbody");
-    var row = document.createElement("tr");
-    [method + " " + path, sent, String(status), timing || ""].forEach(function (text) {
-      var cell = document.createElement("td");
-      cell.textContent = text;
-      row.appendChild(cell);
-    });
-    body.insertBefore(row, body.firstChild);
-  }
 
   // One API call with the given key (or the stored one), logged with its cost.
   async function call(method, path, body, withKey) {
@@ -43,7 +32,7 @@
     });
     var data = null;
     try { data = await res.json(); } catch (e) { data = null; }
-    log(method, path, sent, res.status, res.headers.get("Server-Timing"));
+    lab.logRequest(method, path, sent, res.status, res.headers.get("Server-Timing"));
     return { status: res.status, data: data, timing: res.headers.get("Server-Timing") || "" };
   }
 

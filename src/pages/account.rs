@@ -13,7 +13,7 @@ use crate::schemes::cookie::render;
 use crate::schemes::jwt::store as jwt_store;
 use crate::schemes::session::store as session_store;
 use crate::startup::AppState;
-use crate::users::auth::{LoginError, authenticate};
+use crate::users::auth::{LoginError, authenticate, hash_password};
 use crate::users::{self, password};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
@@ -105,11 +105,7 @@ pub async fn submit(
         }
         Err(LoginError::Server(e)) => return Err(e),
     };
-    let secret = input.new_password.clone();
-    let hash = web::block(move || password::hash(&secret))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
-        .map_err(AppError::Internal)?;
+    let hash = hash_password(input.new_password.clone()).await?;
     let (now, unix) = (state.clock.now(), state.clock.unix());
     let (sessions, refresh_tokens) = db
         .run(move |c| -> rusqlite::Result<(usize, usize)> {

@@ -11,7 +11,8 @@ use serde_json::json;
 use crate::db::Db;
 use crate::pages::agent::{Agent, Column, Credentials};
 use crate::startup::AppState;
-use crate::users::{self, Email, NewUser, password};
+use crate::users::auth::hash_password;
+use crate::users::{self, Email, NewUser};
 use crate::web::error::AppError;
 
 /// The events of the matrix, in order.
@@ -97,11 +98,7 @@ async fn throwaway(db: &Db, state: &AppState, label: &str) -> Result<Throwaway, 
     let tag: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     let email = format!("{label}-{tag}@authlab.invalid");
     let password = format!("pw-{tag}-{tag}");
-    let secret = password.clone();
-    let hash = web::block(move || password::hash(&secret))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
-        .map_err(AppError::Internal)?;
+    let hash = hash_password(password.clone()).await?;
     let new = NewUser {
         email: Email::parse(&email).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?,
         username: label.to_owned(),

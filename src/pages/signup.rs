@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::db::Db;
 use crate::startup::AppState;
+use crate::users::auth::hash_password;
 use crate::users::{self, Email, InsertError, NewUser, password};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
@@ -68,11 +69,7 @@ pub async fn submit(
     let (Ok(email), Ok(username), Ok(())) = (email, username, length) else {
         return refused(page);
     };
-    let secret = input.password;
-    let password_hash = web::block(move || password::hash(&secret))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
-        .map_err(AppError::Internal)?;
+    let password_hash = hash_password(input.password).await?;
     let new = NewUser {
         email,
         username,

@@ -12,7 +12,6 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -311,14 +310,8 @@ pub async fn change_username(
 
 /// The user JSON of `/api/me`, the same shape as the token and JWT groups answer.
 pub fn me_json(signed_in: &SignedIn) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(
-        json!({
-            "id": signed_in.user.id,
-            "email": signed_in.user.email,
-            "username": signed_in.user.username,
-        })
-        .to_string(),
-    )
+    let user = &signed_in.user;
+    crate::users::api::me_response(user.id, &user.email, &user.username)
 }
 
 /// A 303 redirect.

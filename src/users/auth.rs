@@ -82,3 +82,11 @@ pub async fn authenticate(
         }
     }
 }
+
+/// Hashes a new password on the blocking pool (argon2id is slow on purpose).
+pub async fn hash_password(secret: String) -> Result<String, AppError> {
+    web::block(move || password::hash(&secret))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
+        .map_err(AppError::Internal)
+}

@@ -3,6 +3,7 @@
 //! Django's `auto_now_add` / `auto_now` made explicit: [`insert`] stamps both timestamps,
 //! [`save`] stamps `updated_at` only, and a trigger in the schema refuses any change to `created_at`.
 
+pub mod api;
 pub mod auth;
 pub mod email;
 pub mod password;

@@ -148,6 +148,32 @@ pub fn authorization_parts(req: &HttpRequest) -> Option<Vec<Vec<u8>>> {
     )
 }
 
+/// The `Authorization` header exactly as received, and its size on the wire.
+#[derive(Debug, serde::Serialize)]
+pub struct Wire {
+    /// The header value (empty when absent).
+    pub value: String,
+    /// `Authorization: <value>` in bytes.
+    pub size: usize,
+}
+
+/// What this request's `Authorization` header put on the wire.
+pub fn authorization_wire(req: &HttpRequest) -> Wire {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    Wire {
+        size: if value.is_empty() {
+            0
+        } else {
+            "Authorization: ".len() + value.len()
+        },
+        value,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,13 @@ impl PageCtx {
         self.lang.t_with(key.as_ref(), args.as_ref())
     }
 
+    /// A Unix time (lab clock) as `YYYY-MM-DD HH:MM:SS`, UTC.
+    pub fn datetime(&self, unix: &i64) -> String {
+        chrono::DateTime::from_timestamp(*unix, 0)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default()
+    }
+
     /// The catalog strings page script needs, as JSON (for `data-i18n`).
     pub fn js_strings(&self) -> String {
         crate::i18n::js_strings(self.lang)

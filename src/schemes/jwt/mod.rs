@@ -15,11 +15,11 @@ use serde_json::{Value, json};
 
 use crate::db::Db;
 use crate::schemes::cookie::{humane, render};
-use crate::schemes::token::user_json;
 use crate::startup::AppState;
+use crate::users;
+use crate::users::api::{patch_username, user_json};
 use crate::users::auth::{LoginError, authenticate};
-use crate::users::{self};
-use crate::web::drf::{DrfData, Trim, non_field};
+use crate::web::drf::{DrfData, Trim, Wire, authorization_wire, non_field};
 use crate::web::error::AppError;
 use crate::web::page::PageCtx;
 use claims::{Claims, Kind, Verified};
@@ -274,19 +274,7 @@ async fn change_username(
     state: web::Data<AppState>,
     data: DrfData,
 ) -> Result<HttpResponse, AppError> {
-    let [raw] = data.char_fields([("username", Trim::Yes)])?;
-    let username = users::validate_username(&raw)
-        .map_err(|e| AppError::Invalid(json!({ "username": [e.to_string()] })))?;
-    let mut user = auth.user;
-    user.username = username;
-    let now = state.clock.now();
-    let saved = user.clone();
-    db.run(move |c| {
-        let mut user = saved;
-        users::save(c, &mut user, now)
-    })
-    .await??;
-    Ok(user_json(&user))
+    patch_username(auth.user, &db, &state, &data).await
 }
 
 async fn authenticated_405(req: HttpRequest, _auth: JwtUser) -> Result<HttpResponse, AppError> {
@@ -307,7 +295,7 @@ pub struct Inspect {
     /// The access token's user.
     pub user: Option<Value>,
     /// The `Authorization` header as received and its size.
-    pub wire: crate::schemes::token::Wire,
+    pub wire: Wire,
     /// Access tokens stored by the server: always zero.
     pub access_rows: i64,
     /// This user's refresh tokens, newest first.
@@ -324,11 +312,6 @@ async fn inspect(
     db: Db,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Inspect>, AppError> {
-    let value = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .unwrap_or_default();
     let user_id = auth.0.as_ref().map(|a| a.user.id);
     let (refresh_rows, totals) = db
         .run(move |c| -> rusqlite::Result<_> {
@@ -345,14 +328,7 @@ async fn inspect(
             json!({ "id": a.user.id, "email": a.user.email, "username": a.user.username,
                     "created_at": a.user.created_at, "updated_at": a.user.updated_at })
         }),
-        wire: crate::schemes::token::Wire {
-            size: if value.is_empty() {
-                0
-            } else {
-                "Authorization: ".len() + value.len()
-            },
-            value,
-        },
+        wire: authorization_wire(&req),
         access_rows: 0,
         refresh_rows,
         totals,

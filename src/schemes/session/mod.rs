@@ -235,14 +235,6 @@ struct ServerPanelFragment {
     panel: ServerPanel,
 }
 
-impl ServerPanelFragment {
-    fn time(&self, unix: &i64) -> String {
-        chrono::DateTime::from_timestamp(*unix, 0)
-            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_default()
-    }
-}
-
 async fn server_panel(
     req: HttpRequest,
     db: Db,
@@ -322,9 +314,7 @@ impl RoomPages for SessionPages {
             error: view.error,
             saved: view.saved,
             host: req.connection_info().host().to_owned(),
-            expires_at: chrono::DateTime::from_timestamp(signed_in.expires_at, 0)
-                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-                .unwrap_or_default(),
+            expires_at: format!("{} UTC", PageCtx::of(req).datetime(&signed_in.expires_at)),
         })
     }
 
@@ -357,14 +347,6 @@ struct DevicesPage {
     user: identity::UserCard,
     rows: Vec<SessionRow>,
     revoked: bool,
-}
-
-impl DevicesPage {
-    fn time(&self, unix: &i64) -> String {
-        chrono::DateTime::from_timestamp(*unix, 0)
-            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_default()
-    }
 }
 
 /// `?revoked=1` after a revocation.

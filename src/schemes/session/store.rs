@@ -110,7 +110,7 @@ impl SessionStore for SqliteSessionStore {
         let key = session_key.as_ref().to_owned();
         let (now, idle, max) = (self.clock.unix(), self.idle, self.max);
         let state = self
-            .run(move |c| load(c, &key, now, idle, max))
+            .run(move |c| load_live(c, &key, now, idle, max))
             .await
             .map_err(LoadError::Other)?;
         match state {
@@ -180,7 +180,7 @@ impl SessionStore for SqliteSessionStore {
 }
 
 /// The state of a live session whose user (if any) is active; refreshes last-seen when stale.
-fn load(
+pub fn load_live(
     c: &Connection,
     key: &str,
     now: i64,

@@ -14,9 +14,9 @@ use serde_json::json;
 use crate::db::Db;
 use crate::schemes::cookie::render;
 use crate::startup::AppState;
+use crate::users::api::{patch_username, user_json};
 use crate::users::auth::{LoginError, authenticate};
-use crate::users::{self, User};
-use crate::web::drf::{DrfData, Trim, non_field};
+use crate::web::drf::{DrfData, Trim, Wire, authorization_wire, non_field};
 use crate::web::error::AppError;
 use crate::web::page::PageCtx;
 pub use extractor::{MaybeTokenUser, TokenUser};
@@ -40,13 +40,6 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/api/logout").post(logout))
             .service(web::resource("/api/inspect").get(inspect)),
     );
-}
-
-/// The user JSON every group's `/api/me` answers (the contract's shape).
-pub fn user_json(user: &User) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(json!({ "id": user.id, "email": user.email, "username": user.username }).to_string())
 }
 
 fn json_ok(body: serde_json::Value) -> HttpResponse {
@@ -97,20 +90,7 @@ async fn change_username(
     state: web::Data<AppState>,
     data: DrfData,
 ) -> Result<HttpResponse, AppError> {
-    let [raw] = data.char_fields([("username", Trim::Yes)])?;
-    let username = users::validate_username(&raw)
-        .map_err(|e| AppError::Invalid(json!({ "username": [e.to_string()] })))?;
-    let mut user = auth.user;
-    user.username = username;
-    let now = state.clock.now();
-    let saved = user.clone();
-    db.run(move |c| {
-        let mut user = saved;
-        users::save(c, &mut user, now)
-    })
-    .await??;
-    user.updated_at = now;
-    Ok(user_json(&user))
+    patch_username(auth.user, &db, &state, &data).await
 }
 
 /// `POST /token/api/regenerate`: a new key; the old one is refused from the next request on.
@@ -150,15 +130,6 @@ pub struct Inspect {
     pub total_rows: i64,
 }
 
-/// The `Authorization` header as received.
-#[derive(Debug, Serialize)]
-pub struct Wire {
-    /// The header value (empty when absent).
-    pub value: String,
-    /// `Authorization: <value>` in bytes.
-    pub size: usize,
-}
-
 /// `GET /token/api/inspect`.
 async fn inspect(
     req: HttpRequest,
@@ -166,11 +137,6 @@ async fn inspect(
     db: Db,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Inspect>, AppError> {
-    let value = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .unwrap_or_default();
     let user_id = auth.0.as_ref().map(|a| a.user.id);
     let (row, total_rows) = db
         .run(move |c| -> rusqlite::Result<_> {
@@ -188,14 +154,7 @@ async fn inspect(
             json!({ "id": a.user.id, "email": a.user.email, "username": a.user.username,
                     "created_at": a.user.created_at, "updated_at": a.user.updated_at })
         }),
-        wire: Wire {
-            size: if value.is_empty() {
-                0
-            } else {
-                "Authorization: ".len() + value.len()
-            },
-            value,
-        },
+        wire: authorization_wire(&req),
         age_seconds: row.as_ref().map(|r| now - r.created),
         row,
         total_rows,

@@ -1,0 +1,43 @@
+//! The user as every group's `/api/me` shows it, and the username change the token and JWT
+//! groups share (`PATCH …/api/me`).
+
+use actix_web::HttpResponse;
+use serde_json::json;
+
+use crate::db::Db;
+use crate::startup::AppState;
+use crate::users::{self, User};
+use crate::web::drf::{DrfData, Trim};
+use crate::web::error::AppError;
+
+/// `{"id", "email", "username"}`: the contract's shape, the same in all four groups.
+pub fn me_response(id: i64, email: &str, username: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json!({ "id": id, "email": email, "username": username }).to_string())
+}
+
+/// [`me_response`] for a `users` row.
+pub fn user_json(user: &User) -> HttpResponse {
+    me_response(user.id, &user.email, &user.username)
+}
+
+/// `PATCH …/api/me` `{"username": …}`: validates, saves (moving `updated_at`), answers the user.
+pub async fn patch_username(
+    mut user: User,
+    db: &Db,
+    state: &AppState,
+    data: &DrfData,
+) -> Result<HttpResponse, AppError> {
+    let [raw] = data.char_fields([("username", Trim::Yes)])?;
+    user.username = users::validate_username(&raw)
+        .map_err(|e| AppError::Invalid(json!({ "username": [e.to_string()] })))?;
+    let now = state.clock.now();
+    let saved = db
+        .run(move |c| {
+            let mut user = user;
+            users::save(c, &mut user, now).map(|()| user)
+        })
+        .await??;
+    Ok(user_json(&saved))
+}
