@@ -44,17 +44,20 @@ fn count_statement(event: TraceEvent<'_>) {
 /// Opens (creating if needed) the database file, applies pending migrations and returns a pool.
 pub fn open(path: &Path) -> anyhow::Result<Pool> {
     let manager = SqliteConnectionManager::file(path).with_init(|conn| {
+        // busy_timeout first: the pool opens connections in parallel, and switching a fresh
+        // file to WAL takes a lock the others must wait for rather than fail on.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
+            "PRAGMA busy_timeout = 5000;
+             PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000;",
+             PRAGMA foreign_keys = ON;",
         )?;
         conn.trace_v2(TraceEventCodes::SQLITE_TRACE_PROFILE, Some(count_statement));
         Ok(())
     });
     let pool = r2d2::Pool::builder()
         .max_size(8)
+        .min_idle(Some(2))
         .build(manager)
         .with_context(|| format!("cannot open the database {}", path.display()))?;
     let mut conn = pool.get()?;
