@@ -28,7 +28,7 @@ pub struct AppState {
     /// The one clock every expiry decision reads.
     pub clock: Clock,
     /// Cookie, JWT and CSRF keys (the rotation lab swaps the cookie and JWT ones).
-    keys: std::sync::RwLock<Keys>,
+    keys: std::sync::RwLock<std::sync::Arc<Keys>>,
     /// Failed-login bookkeeping.
     pub throttle: LoginThrottle,
     /// The address the server is bound to (labs replay requests against it).
@@ -36,16 +36,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The keys in force now.
-    pub fn keys(&self) -> Keys {
+    /// The keys in force now (a cheap shared handle: requests read them on every check).
+    pub fn keys(&self) -> std::sync::Arc<Keys> {
         match self.keys.read() {
-            Ok(keys) => keys.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
+            Ok(keys) => std::sync::Arc::clone(&keys),
+            Err(poisoned) => std::sync::Arc::clone(&poisoned.into_inner()),
         }
     }
 
     /// Puts new keys in force (the key-rotation lab).
     pub fn set_keys(&self, keys: Keys) {
+        let keys = std::sync::Arc::new(keys);
         match self.keys.write() {
             Ok(mut current) => *current = keys,
             Err(poisoned) => *poisoned.into_inner() = keys,
@@ -76,7 +77,7 @@ impl Application {
             local_addr,
             throttle: LoginThrottle::new(settings.login_throttle),
             clock: Clock::default(),
-            keys: std::sync::RwLock::new(keys),
+            keys: std::sync::RwLock::new(std::sync::Arc::new(keys)),
             settings,
         });
         let pool = web::Data::new(pool);

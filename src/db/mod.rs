@@ -106,6 +106,25 @@ impl Db {
         Ok(value)
     }
 
+    /// Runs a short indexed read on the calling thread: such a lookup costs microseconds, less than
+    /// handing it to the blocking pool and back. Counted like [`Db::run`]. When every connection
+    /// is busy it falls back to the blocking pool rather than wait here. Writes, scans and anything
+    /// long go through [`Db::run`].
+    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&Connection) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let Some(conn) = self.pool.try_get() else {
+            return self.run(work).await;
+        };
+        let started = Instant::now();
+        STATEMENTS.with(|n| n.set(0));
+        let value = work(&conn);
+        Meter::current().add_db(started.elapsed(), STATEMENTS.with(Cell::get));
+        Ok(value)
+    }
+
     /// The pool, for code that must outlive the request.
     pub fn pool(&self) -> &Pool {
         &self.pool

@@ -5,8 +5,6 @@
 
 use std::net::IpAddr;
 
-use actix_web::web;
-
 use crate::db::Db;
 use crate::startup::AppState;
 use crate::users::throttle::Attempt;
@@ -57,7 +55,7 @@ pub async fn authenticate(
     } else {
         let password = password.to_owned();
         let stored = user.as_ref().map(|u| u.password.clone());
-        web::block(move || match stored {
+        password::off_thread(move || match stored {
             Some(phc) => password::verify(&password, &phc),
             None => {
                 password::verify_dummy(&password);
@@ -65,7 +63,7 @@ pub async fn authenticate(
             }
         })
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
+        .map_err(AppError::Internal)?
     };
 
     match user {
@@ -83,10 +81,10 @@ pub async fn authenticate(
     }
 }
 
-/// Hashes a new password on the blocking pool (argon2id is slow on purpose).
+/// Hashes a new password on a hashing thread (argon2id is slow on purpose).
 pub async fn hash_password(secret: String) -> Result<String, AppError> {
-    web::block(move || password::hash(&secret))
+    password::off_thread(move || password::hash(&secret))
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
+        .map_err(AppError::Internal)?
         .map_err(AppError::Internal)
 }

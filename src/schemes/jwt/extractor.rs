@@ -126,7 +126,7 @@ async fn user_of(req: &HttpRequest) -> Result<Option<JwtUser>, AppError> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the database pool is not registered")))?
         .get_ref()
         .clone();
-    match Db::new(pool).run(move |c| users::find(c, id)).await?? {
+    match Db::new(pool).read(move |c| users::find(c, id)).await?? {
         None => Err(token_error("User not found", "user_not_found")),
         Some(user) if !user.is_active => Err(token_error("User is inactive", "user_inactive")),
         Some(user) => Ok(Some(JwtUser { user, token })),

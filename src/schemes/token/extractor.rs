@@ -69,7 +69,7 @@ async fn lookup(pool: Pool, key: String) -> Result<Option<User>, AppError> {
     let started = Instant::now();
     let lookup_key = key.clone();
     let user = Db::new(pool)
-        .run(move |c| store::user_for_key(c, &lookup_key))
+        .read(move |c| store::user_for_key(c, &lookup_key))
         .await??;
     Meter::current().add_auth(started.elapsed(), "token lookup");
     Ok(user)
