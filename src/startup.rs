@@ -66,7 +66,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let pool = db::open(&settings.db)?;
         if !settings.no_demo_users {
-            seed_demo_users(&pool, &Clock::default())?;
+            seed_demo_users(&pool, &Clock::default()).await?;
         }
         let keys = Keys::load(&settings, &pool)?;
         let listener = TcpListener::bind(settings.bind)
@@ -140,12 +140,14 @@ pub fn configure<'a>(
         .app_data(web::PayloadConfig::default().limit(64 * 1024));
         pages::mount(cfg);
         schemes::mount(cfg, state, pool);
+        pages::mount_patterns(cfg);
         cfg.default_service(web::to(error::not_found));
     }
 }
 
-/// Creates the demo users that are missing (a restart never duplicates them).
-pub fn seed_demo_users(pool: &Pool, clock: &Clock) -> anyhow::Result<()> {
+/// Creates the demo users that are missing (a restart never duplicates them). Hashing runs on the
+/// password threads, like every other hash.
+pub async fn seed_demo_users(pool: &Pool, clock: &Clock) -> anyhow::Result<()> {
     for (email, username, secret, active) in users::DEMO_USERS {
         let email = users::Email::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
         let exists = db::with_conn(pool, |c| users::find_by_email(c, &email))??.is_some();
@@ -155,7 +157,7 @@ pub fn seed_demo_users(pool: &Pool, clock: &Clock) -> anyhow::Result<()> {
         let new = NewUser {
             email,
             username: username.to_owned(),
-            password_hash: password::hash(secret)?,
+            password_hash: password::off_thread(move || password::hash(secret)).await??,
             is_active: active,
         };
         match db::with_conn(pool, |c| users::insert(c, &new, clock.now()))? {

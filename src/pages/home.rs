@@ -2,6 +2,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use serde::Deserialize;
 
 use crate::schemes::Scheme;
 use crate::web::page::PageCtx;
@@ -46,6 +47,59 @@ pub struct Row {
     pub cells: Vec<String>,
 }
 
+/// The load benchmark's last results (`scripts/bench` writes `benchmarks/latest.json`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Measured {
+    /// When it ran.
+    pub date: String,
+    /// On what.
+    pub machine: String,
+    /// With what.
+    pub tool: String,
+    /// Authenticated reads alone.
+    pub plain: Vec<Measurement>,
+    /// The same while logins run.
+    pub with_logins: Vec<Measurement>,
+    /// Resident memory.
+    pub memory_mb: Memory,
+}
+
+/// One endpoint's figures.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Measurement {
+    /// The route.
+    pub path: String,
+    /// Requests per second.
+    pub rps: f64,
+    /// Median latency.
+    pub p50_ms: f64,
+    /// 99th percentile latency.
+    pub p99_ms: f64,
+    /// Queries per request.
+    pub queries: u32,
+    /// Requests per second relative to `/healthz` in the same run.
+    pub ratio: f64,
+}
+
+/// Resident memory, MB.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Memory {
+    /// After start and one login per scheme.
+    pub idle: f64,
+    /// Peak during the load runs.
+    pub under_load: f64,
+    /// After storing 100,000 sessions.
+    pub with_100k_sessions: f64,
+}
+
+/// The committed results, parsed once.
+pub fn measured() -> Option<&'static Measured> {
+    static MEASURED: std::sync::OnceLock<Option<Measured>> = std::sync::OnceLock::new();
+    MEASURED
+        .get_or_init(|| serde_json::from_str(include_str!("../../benchmarks/latest.json")).ok())
+        .as_ref()
+}
+
 /// `GET /`.
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
@@ -54,6 +108,7 @@ pub struct Overview {
     columns: Vec<Column>,
     rows: Vec<Row>,
     questions: Vec<(String, String)>,
+    measured: Option<&'static Measured>,
 }
 
 /// `GET /`: the overview page.
@@ -97,6 +152,7 @@ pub async fn overview(ctx: PageCtx) -> Overview {
         columns,
         rows,
         questions,
+        measured: measured(),
     }
 }
 

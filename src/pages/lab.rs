@@ -56,8 +56,8 @@ async fn reset(
         })));
     }
     let pool = pool.get_ref().clone();
-    web::block(move || -> anyhow::Result<()> {
-        crate::db::with_conn(&pool, |c| {
+    crate::db::Db::new(pool.clone())
+        .run(|c| {
             c.execute_batch(
                 "BEGIN IMMEDIATE;
                  DELETE FROM jwt_blacklisted; DELETE FROM jwt_outstanding;
@@ -65,12 +65,11 @@ async fn reset(
                  DELETE FROM sqlite_sequence WHERE name IN ('users', 'sessions', 'jwt_outstanding', 'jwt_blacklisted');
                  COMMIT;",
             )
-        })??;
-        crate::startup::seed_demo_users(&pool, &crate::clock::Clock::default())
-    })
-    .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
-    .map_err(AppError::Internal)?;
+        })
+        .await??;
+    crate::startup::seed_demo_users(&pool, &crate::clock::Clock::default())
+        .await
+        .map_err(AppError::Internal)?;
     state.clock.reset();
     state.throttle.clear();
     Ok(HttpResponse::Ok()
