@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::db::Db;
 use crate::startup::AppState;
-use crate::users::{self, User};
+use crate::users::{self, Account, User};
 use crate::web::drf::{DrfData, Trim};
 use crate::web::error::AppError;
 
@@ -17,27 +17,31 @@ pub fn me_response(id: i64, email: &str, username: &str) -> HttpResponse {
         .body(json!({ "id": id, "email": email, "username": username }).to_string())
 }
 
-/// [`me_response`] for a `users` row.
-pub fn user_json(user: &User) -> HttpResponse {
+/// [`me_response`] for an authenticated account.
+pub fn user_json(user: &Account) -> HttpResponse {
     me_response(user.id, &user.email, &user.username)
 }
 
 /// `PATCH …/api/me` `{"username": …}`: validates, saves (moving `updated_at`), answers the user.
 pub async fn patch_username(
-    mut user: User,
+    account: Account,
     db: &Db,
     state: &AppState,
     data: &DrfData,
 ) -> Result<HttpResponse, AppError> {
     let [raw] = data.char_fields([("username", Trim::Yes)])?;
-    user.username = users::validate_username(&raw)
+    let username = users::validate_username(&raw)
         .map_err(|e| AppError::Invalid(json!({ "username": [e.to_string()] })))?;
     let now = state.clock.now();
     let saved = db
-        .run(move |c| {
-            let mut user = user;
-            users::save(c, &mut user, now).map(|()| user)
+        .run(move |c| -> rusqlite::Result<Option<User>> {
+            let Some(mut user) = users::find(c, account.id)? else {
+                return Ok(None);
+            };
+            user.username = username;
+            users::save(c, &mut user, now).map(|()| Some(user))
         })
-        .await??;
-    Ok(user_json(&saved))
+        .await??
+        .ok_or(AppError::NotFound)?;
+    Ok(me_response(saved.id, &saved.email, &saved.username))
 }

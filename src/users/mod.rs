@@ -47,6 +47,50 @@ impl User {
     }
 }
 
+/// What an authenticated request needs of its user: who, and whether they may log in. Reading
+/// only this (no password, no timestamps to parse) keeps the per-request lookup small.
+#[derive(Clone, Debug, Serialize)]
+pub struct Account {
+    /// `users.id`.
+    pub id: i64,
+    /// `users.email`.
+    pub email: String,
+    /// `users.username`.
+    pub username: String,
+    /// `users.is_active`.
+    pub is_active: bool,
+}
+
+const ACCOUNT_COLUMNS: &str = "id, email, username, is_active";
+
+fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
+    Ok(Account {
+        id: row.get(0)?,
+        email: row.get(1)?,
+        username: row.get(2)?,
+        is_active: row.get(3)?,
+    })
+}
+
+/// The account with this id.
+pub fn find_account(conn: &Connection, id: i64) -> rusqlite::Result<Option<Account>> {
+    conn.prepare_cached(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = ?1"
+    ))?
+    .query_row(params![id], account_from_row)
+    .optional()
+}
+
+/// The account a DRF key belongs to: one indexed lookup joining the key and its user.
+pub fn account_for_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<Account>> {
+    conn.prepare_cached(
+        "SELECT u.id, u.email, u.username, u.is_active
+         FROM authtoken_token t JOIN users u ON u.id = t.user_id WHERE t.key = ?1",
+    )?
+    .query_row(params![key], account_from_row)
+    .optional()
+}
+
 /// What a new user needs; the password is already hashed.
 #[derive(Clone, Debug)]
 pub struct NewUser {

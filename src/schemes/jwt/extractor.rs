@@ -15,7 +15,7 @@ use crate::db::{Db, Pool};
 use crate::schemes::jwt::claims::{self, Kind, TokenError, Verified};
 use crate::schemes::token::{self, DEFAULT_CHALLENGE};
 use crate::startup::AppState;
-use crate::users::{self, User};
+use crate::users::{self, Account};
 use crate::web::drf::authorization_parts;
 use crate::web::error::AppError;
 use crate::web::timing::Meter;
@@ -90,7 +90,7 @@ pub struct JwtClaims(pub Verified);
 #[derive(Debug)]
 pub struct JwtUser {
     /// The user.
-    pub user: User,
+    pub user: Account,
     /// The token's claims.
     pub token: Verified,
 }
@@ -126,7 +126,10 @@ async fn user_of(req: &HttpRequest) -> Result<Option<JwtUser>, AppError> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the database pool is not registered")))?
         .get_ref()
         .clone();
-    match Db::new(pool).read(move |c| users::find(c, id)).await?? {
+    match Db::new(pool)
+        .read(move |c| users::find_account(c, id))
+        .await??
+    {
         None => Err(token_error("User not found", "user_not_found")),
         Some(user) if !user.is_active => Err(token_error("User is inactive", "user_inactive")),
         Some(user) => Ok(Some(JwtUser { user, token })),

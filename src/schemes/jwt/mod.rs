@@ -324,10 +324,9 @@ async fn inspect(
         .await??;
     Ok(web::Json(Inspect {
         scheme: "jwt",
-        user: auth.0.as_ref().map(|a| {
-            json!({ "id": a.user.id, "email": a.user.email, "username": a.user.username,
-                    "created_at": a.user.created_at, "updated_at": a.user.updated_at })
-        }),
+        user: auth.0.as_ref().map(
+            |a| json!({ "id": a.user.id, "email": a.user.email, "username": a.user.username }),
+        ),
         wire: authorization_wire(&req),
         access_rows: 0,
         refresh_rows,

@@ -11,8 +11,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::db::{Db, Pool};
-use crate::schemes::token::store;
-use crate::users::User;
+use crate::users::{self, Account};
 use crate::web::drf::authorization_parts;
 use crate::web::error::AppError;
 use crate::web::timing::Meter;
@@ -24,7 +23,7 @@ pub const CHALLENGE: &str = "Token";
 #[derive(Debug)]
 pub struct TokenUser {
     /// The user the key belongs to.
-    pub user: User,
+    pub user: Account,
     /// The key that was sent.
     pub key: String,
 }
@@ -65,11 +64,11 @@ pub fn credentials(req: &HttpRequest) -> Credentials {
 }
 
 /// Looks the key up: `Ok(None)` for an unknown key, else the user.
-async fn lookup(pool: Pool, key: String) -> Result<Option<User>, AppError> {
+async fn lookup(pool: Pool, key: String) -> Result<Option<Account>, AppError> {
     let started = Instant::now();
     let lookup_key = key.clone();
     let user = Db::new(pool)
-        .read(move |c| store::user_for_key(c, &lookup_key))
+        .read(move |c| users::account_for_key(c, &lookup_key))
         .await??;
     Meter::current().add_auth(started.elapsed(), "token lookup");
     Ok(user)

@@ -150,10 +150,9 @@ async fn inspect(
     let now = state.clock.unix();
     Ok(web::Json(Inspect {
         scheme: "token",
-        user: auth.0.as_ref().map(|a| {
-            json!({ "id": a.user.id, "email": a.user.email, "username": a.user.username,
-                    "created_at": a.user.created_at, "updated_at": a.user.updated_at })
-        }),
+        user: auth.0.as_ref().map(
+            |a| json!({ "id": a.user.id, "email": a.user.email, "username": a.user.username }),
+        ),
         wire: authorization_wire(&req),
         age_seconds: row.as_ref().map(|r| now - r.created),
         row,

@@ -4,8 +4,6 @@ use rand::Rng;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::users::User;
-
 /// A fresh key: 20 bytes from the OS's CSPRNG as 40 lowercase hex characters (DRF's `generate_key`).
 pub fn generate_key() -> String {
     let mut bytes = [0u8; 20];
@@ -22,28 +20,6 @@ pub struct TokenRow {
     pub user_id: i64,
     /// When it was created (Unix seconds, lab clock).
     pub created: i64,
-}
-
-/// The user a key belongs to: one indexed lookup joining the token and its user.
-pub fn user_for_key(c: &Connection, key: &str) -> rusqlite::Result<Option<User>> {
-    c.prepare_cached(
-        "SELECT u.id, u.email, u.username, u.password, u.is_active, u.is_staff, u.created_at, u.updated_at, u.last_login
-         FROM authtoken_token t JOIN users u ON u.id = t.user_id WHERE t.key = ?1",
-    )?
-    .query_row(params![key], |r| {
-        Ok(User {
-            id: r.get(0)?,
-            email: r.get(1)?,
-            username: r.get(2)?,
-            password: r.get(3)?,
-            is_active: r.get(4)?,
-            is_staff: r.get(5)?,
-            created_at: r.get(6)?,
-            updated_at: r.get(7)?,
-            last_login: r.get(8)?,
-        })
-    })
-    .optional()
 }
 
 /// The user's key, created if they have none (`Token.objects.get_or_create(user=user)`).
