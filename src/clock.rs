@@ -8,6 +8,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 
+/// The lab clock cannot run that far ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("The lab clock cannot run more than a hundred years ahead; reset it first.")]
+pub struct ClockLimit;
+
 /// Real time shifted by an offset shared by every clone.
 #[derive(Clone, Debug, Default)]
 pub struct Clock {
@@ -15,9 +20,13 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// How far the lab clock may run ahead of real time.
+    pub const MAX_OFFSET_DAYS: i64 = 100 * 366;
+
     /// The lab time: real time plus the offset.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.offset()
+        let now = Utc::now();
+        now.checked_add_signed(self.offset()).unwrap_or(now)
     }
 
     /// The lab time as whole Unix seconds (what JWT `exp`/`iat` use).
@@ -30,10 +39,23 @@ impl Clock {
         Duration::seconds(self.offset_secs.load(Ordering::Relaxed))
     }
 
-    /// Moves the lab clock forward (never backward: a negative duration is ignored).
-    pub fn advance(&self, by: Duration) {
+    /// Moves the lab clock forward (never backward: a negative duration is ignored). Refused, and
+    /// nothing moves, when the clock would run more than a hundred years ahead.
+    pub fn advance(&self, by: Duration) -> Result<(), ClockLimit> {
         let secs = by.num_seconds().max(0);
-        self.offset_secs.fetch_add(secs, Ordering::Relaxed);
+        let limit = Self::MAX_OFFSET_DAYS * 86_400;
+        self.offset_secs
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |current| {
+                current.checked_add(secs).filter(|next| *next <= limit)
+            })
+            .map(|_| ())
+            .map_err(|_| ClockLimit)
+    }
+
+    /// Moves the lab clock back by `by` (a lab that moved it undoes exactly its own move).
+    pub fn rewind(&self, by: Duration) {
+        self.offset_secs
+            .fetch_sub(by.num_seconds().max(0), Ordering::Relaxed);
     }
 
     /// Sets the offset (a lab that moved the clock puts it back where it was).
@@ -56,11 +78,24 @@ mod tests {
     fn advancing_moves_every_clone_and_reset_returns_to_real_time() {
         let clock = Clock::default();
         let other = clock.clone();
-        clock.advance(Duration::minutes(10));
+        assert_eq!(clock.advance(Duration::minutes(10)), Ok(()));
         assert_eq!(other.offset(), Duration::minutes(10));
-        other.advance(Duration::seconds(-50));
+        assert_eq!(other.advance(Duration::seconds(-50)), Ok(()));
         assert_eq!(clock.offset(), Duration::minutes(10));
         clock.reset();
         assert_eq!(other.offset(), Duration::zero());
+    }
+
+    #[test]
+    fn the_clock_refuses_to_run_past_its_limit_and_never_overflows() {
+        let clock = Clock::default();
+        for _ in 0..10 {
+            assert_eq!(clock.advance(Duration::days(3650)), Ok(()));
+        }
+        assert_eq!(clock.advance(Duration::days(3650)), Err(ClockLimit));
+        assert_eq!(clock.advance(Duration::days(400)), Err(ClockLimit));
+        assert!(clock.now() > Utc::now());
+        clock.rewind(Duration::days(36_500));
+        assert_eq!(clock.offset(), Duration::zero());
     }
 }

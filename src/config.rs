@@ -32,7 +32,8 @@ pub struct Settings {
     #[arg(long, env = "AUTHLAB_NO_DEMO_USERS")]
     pub no_demo_users: bool,
 
-    /// Turn the lab controls on (clock, reset, ...). Default: on only when bound to a loopback address.
+    /// Turn the lab controls on (clock, reset, ...). Default: on only when bound to a loopback
+    /// address and no --public-url is set (behind a proxy, loopback is everyone).
     #[arg(long, conflicts_with = "no_lab")]
     pub lab: bool,
 
@@ -97,7 +98,7 @@ impl Settings {
         } else if self.no_lab {
             false
         } else {
-            self.bind.ip().is_loopback()
+            self.bind.ip().is_loopback() && self.public_url.is_none()
         }
     }
 

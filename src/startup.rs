@@ -68,6 +68,7 @@ impl Application {
         if !settings.no_demo_users {
             seed_demo_users(&pool, &Clock::default()).await?;
         }
+        password::prepare().await?;
         let keys = Keys::load(&settings, &pool)?;
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;

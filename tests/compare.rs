@@ -285,6 +285,7 @@ async fn reset_leaves_exactly_the_demo_users_and_no_credentials() {
     )
     .await;
     app.advance_clock("1h").await;
+    let keys_before = app.state.keys();
 
     let refused = app.post_json("/lab/reset", &json!({})).await;
     assert_eq!(
@@ -319,6 +320,35 @@ async fn reset_leaves_exactly_the_demo_users_and_no_credentials() {
         app.get("/session/api/me").await.status(),
         StatusCode::UNAUTHORIZED
     );
+    assert_ne!(
+        app.state.keys().jwt,
+        keys_before.jwt,
+        "ids start again at 1, so the keys are new too"
+    );
+}
+
+#[actix_web::test]
+async fn lab_actions_take_only_json_so_another_site_cannot_post_them() {
+    let app = spawn_app().await;
+    let keys = app.state.keys();
+    for path in [
+        "/lab/rotate-keys",
+        "/lab/matrix",
+        "/lab/two-devices",
+        "/session/lab/load/clear",
+        "/cookie/lab/size",
+        "/cookie/lab/size/clear",
+    ] {
+        let res = common::bare_client()
+            .post(app.url(path))
+            .header("Origin", "https://evil.example")
+            .form(&[("rotate_keys", "true")])
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{path}");
+    }
+    assert_eq!(app.state.keys().jwt, keys.jwt, "nothing was rotated");
 }
 
 #[actix_web::test]

@@ -97,6 +97,13 @@ fn lab_controls_default_to_on_only_for_loopback() {
     assert!(!public.lab_enabled());
     public.lab = true;
     assert!(public.lab_enabled());
+
+    let mut proxied = Settings::for_tests("x.sqlite3");
+    proxied.public_url = Some("https://authlab.example".into());
+    assert!(
+        !proxied.lab_enabled(),
+        "behind a proxy, loopback is everyone: lab off unless asked"
+    );
 }
 
 #[test]

@@ -1352,3 +1352,19 @@ async fn the_token_login_runs_drf_s_default_authentication_first() {
         .await;
     assert_eq!(got.status, 200, "a valid bearer token is fine");
 }
+
+#[actix_web::test]
+async fn blacklisting_a_refresh_token_of_a_user_who_no_longer_exists_is_fine_not_500() {
+    let app = jwt_app().await;
+    let now = app.state.clock.unix();
+    let orphan = mint(&claims("refresh", json!("999"), now, 86_400));
+    let got = app
+        .api(
+            "POST",
+            "/jwt/api/token/blacklist/",
+            None,
+            Body::Json(&json!({"refresh": orphan}).to_string()),
+        )
+        .await;
+    assert_answer("unknown user's refresh", &got, 200, None, &json!({}));
+}

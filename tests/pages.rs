@@ -423,6 +423,20 @@ async fn the_lab_clock_moves_and_resets_when_lab_controls_are_on() {
     let neither = app.post_json("/lab/clock", &json!({})).await;
     assert_eq!(neither.status(), StatusCode::BAD_REQUEST);
 
+    for _ in 0..10 {
+        app.post_json("/lab/clock", &json!({"advance": "3650d"}))
+            .await;
+    }
+    let too_far = app
+        .post_json("/lab/clock", &json!({"advance": "3650d"}))
+        .await;
+    assert_eq!(
+        too_far.status(),
+        StatusCode::BAD_REQUEST,
+        "the clock has a limit and never overflows"
+    );
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+
     let reset = app.post_json("/lab/clock", &json!({"reset": true})).await;
     assert_eq!(reset.status(), StatusCode::OK);
     assert_eq!(app.state.clock.offset().num_seconds(), 0);

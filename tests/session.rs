@@ -647,3 +647,36 @@ async fn the_server_panel_fragment_shows_the_row_and_the_totals() {
     assert!(html.contains("id=\"session-totals\""));
     assert!(html.contains("alice@example.com"));
 }
+
+#[actix_web::test]
+async fn a_session_revoked_while_a_request_ran_does_not_come_back_logged_in() {
+    use actix_session::storage::SessionStore;
+    let app = spawn_app().await;
+    let pool = authlab::db::open(&app.db_path).expect("the database");
+    let store = authlab::schemes::session::store::SqliteSessionStore::new(
+        pool,
+        app.state.clock.clone(),
+        chrono::Duration::minutes(30),
+        chrono::Duration::hours(8),
+    );
+    let gone: actix_session::storage::SessionKey = "x".repeat(64).try_into().expect("a key");
+    let state: std::collections::HashMap<String, String> = [
+        ("actix_identity.user_id".to_owned(), "\"1\"".to_owned()),
+        ("authlab.user".to_owned(), "{}".to_owned()),
+        ("theme".to_owned(), "\"dark\"".to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    let ttl = actix_web::cookie::time::Duration::hours(1);
+    let key = store
+        .update(gone, state, &ttl)
+        .await
+        .expect("a new session");
+    let loaded = store.load(&key).await.expect("loads").expect("a row");
+    assert!(
+        !loaded.contains_key("actix_identity.user_id"),
+        "the login is not carried over"
+    );
+    assert!(!loaded.contains_key("authlab.user"));
+    assert_eq!(loaded.get("theme").map(String::as_str), Some("\"dark\""));
+}

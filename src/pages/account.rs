@@ -9,7 +9,6 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::db::Db;
-use crate::schemes::cookie::render;
 use crate::schemes::jwt::store as jwt_store;
 use crate::schemes::session::store as session_store;
 use crate::startup::AppState;
@@ -17,7 +16,7 @@ use crate::users::auth::{LoginError, authenticate, hash_password};
 use crate::users::{self, password};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, render};
 
 /// The form as submitted.
 #[derive(Debug, Default, Deserialize)]
@@ -109,9 +108,7 @@ pub async fn submit(
     let (now, unix) = (state.clock.now(), state.clock.unix());
     let (sessions, refresh_tokens) = db
         .run(move |c| -> rusqlite::Result<(usize, usize)> {
-            let mut user = user;
-            user.password = hash;
-            users::save(c, &mut user, now)?;
+            users::set_password(c, user.id, &hash, now)?;
             Ok((
                 session_store::revoke_all(c, user.id)?,
                 jwt_store::blacklist_all(c, user.id, unix)?,

@@ -6,9 +6,8 @@ use askama::Template;
 use crate::pages::agent::Column;
 use crate::pages::matrix::Event;
 use crate::schemes::Scheme;
-use crate::schemes::cookie::render;
 use crate::web::error::AppError;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, render};
 
 /// `GET /compare`.
 #[derive(Template)]

@@ -70,6 +70,8 @@ async fn reset(
     crate::startup::seed_demo_users(&pool, &crate::clock::Clock::default())
         .await
         .map_err(AppError::Internal)?;
+    // Ids start again at 1, so every old signed cookie and JWT would name someone new: new keys.
+    rotate(&state, pool).await?;
     state.clock.reset();
     state.throttle.clear();
     Ok(HttpResponse::Ok()
@@ -89,16 +91,22 @@ pub struct ResetRequest {
 async fn rotate_keys(
     state: web::Data<AppState>,
     pool: web::Data<crate::db::Pool>,
+    _json_only: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
+    rotate(&state, pool.get_ref().clone()).await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({ "rotated": ["cookie", "jwt"], "kept": ["session", "token", "csrf"] })))
+}
+
+/// Replaces the cookie key and the JWT secret, in the database and in force.
+async fn rotate(state: &AppState, pool: crate::db::Pool) -> Result<(), AppError> {
     let current = state.keys();
-    let pool = pool.get_ref().clone();
     let rotated = web::block(move || current.rotate(&pool))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
         .map_err(AppError::Internal)?;
     state.set_keys(rotated);
-    Ok(HttpResponse::Ok()
-        .json(json!({ "rotated": ["cookie", "jwt"], "kept": ["session", "token", "csrf"] })))
+    Ok(())
 }
 
 /// `{"advance": "10m"}` moves the clock forward; `{"reset": true}` puts it back to real time.
@@ -134,7 +142,10 @@ async fn move_clock(
             let by: HumaneDuration = by
                 .parse()
                 .map_err(|e: String| AppError::Invalid(json!({ "advance": [e] })))?;
-            state.clock.advance(by.get());
+            state
+                .clock
+                .advance(by.get())
+                .map_err(|e| AppError::Invalid(json!({ "advance": [e.to_string()] })))?;
             Ok(clock_body(&state))
         }
     }

@@ -95,7 +95,7 @@ struct Throwaway {
 async fn throwaway(db: &Db, state: &AppState, label: &str) -> Result<Throwaway, AppError> {
     let mut bytes = [0u8; 6];
     rand::rng().fill_bytes(&mut bytes);
-    let tag: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let tag = crate::web::hex(&bytes);
     let email = format!("{label}-{tag}@authlab.invalid");
     let password = format!("pw-{tag}-{tag}");
     let hash = hash_password(password.clone()).await?;
@@ -168,15 +168,21 @@ async fn run_event(
         .login_everywhere(&user.email, &user.password)
         .await
         .map_err(AppError::Internal)?;
-    let before = state.clock.offset();
+    // The clock rows move the shared lab clock and undo exactly their own move afterwards.
+    let moved = match event {
+        Event::Clock10m => Duration::minutes(10),
+        Event::Clock1d => Duration::days(1),
+        _ => Duration::zero(),
+    };
+    let advanced = state.clock.advance(moved);
     let outcome = async {
+        advanced.map_err(|e| AppError::BadRequest(e.to_string()))?;
         match event {
             Event::Logout => agent
                 .logout_everywhere(&creds)
                 .await
                 .map_err(AppError::Internal)?,
-            Event::Clock10m => state.clock.advance(Duration::minutes(10)),
-            Event::Clock1d => state.clock.advance(Duration::days(1)),
+            Event::Clock10m | Event::Clock1d => {}
             Event::PasswordChange => {
                 let new_password = format!("{}-new", user.password);
                 agent
@@ -202,7 +208,9 @@ async fn run_event(
         replay_all(agent, &creds).await
     }
     .await;
-    state.clock.set_offset(before);
+    if advanced.is_ok() {
+        state.clock.rewind(moved);
+    }
     forget(db, &user).await?;
     Ok(Row {
         event,
@@ -216,9 +224,12 @@ async fn run_event(
 pub async fn matrix(
     db: Db,
     state: web::Data<AppState>,
-    body: Option<web::Json<MatrixRequest>>,
+    body: web::Json<MatrixRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let rotate = body.map(|b| b.rotate_keys).unwrap_or(false);
+    // One run at a time: each moves the shared lab clock and puts it back.
+    static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one_at_a_time = RUNNING.lock().await;
+    let rotate = body.rotate_keys;
     let agent = Agent::new(&state);
     let mut rows = Vec::new();
     for event in Event::ALL {
@@ -237,7 +248,11 @@ pub async fn matrix(
 
 /// `POST /lab/two-devices`: logs a throwaway user in twice per scheme, shows what the server
 /// keeps, logs the first device out and asks with the second.
-pub async fn two_devices(db: Db, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn two_devices(
+    db: Db,
+    state: web::Data<AppState>,
+    _json_only: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
     let user = throwaway(&db, &state, "devices").await?;
     let agent = Agent::new(&state);
     let result = async {

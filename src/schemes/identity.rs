@@ -52,11 +52,7 @@ fn seal(key: &actix_web::cookie::Key, user_id: i64, issued_at: i64) -> String {
     let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key.signing())
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
     mac.update(format!("{user_id}:{issued_at}").as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::web::hex(&mac.finalize().into_bytes())
 }
 
 impl Room {
@@ -219,14 +215,6 @@ impl Refusal {
             Refusal::Username(e) => e.key(),
         }
     }
-
-    /// Adds `Retry-After` when throttled.
-    pub fn apply(self, res: &mut actix_web::HttpResponseBuilder) {
-        res.status(self.status());
-        if let Refusal::Throttled(secs) = self {
-            res.insert_header((header::RETRY_AFTER, secs.to_string()));
-        }
-    }
 }
 
 /// Logs in through the room's store: checks the password, renews the session key (fixation
@@ -284,16 +272,7 @@ pub async fn change_username(
     let id = signed_in.user.id;
     let now = state.clock.now();
     let name = username.clone();
-    let saved = db
-        .run(move |c| -> rusqlite::Result<bool> {
-            let Some(mut user) = users::find(c, id)? else {
-                return Ok(false);
-            };
-            user.username = name;
-            users::save(c, &mut user, now)?;
-            Ok(true)
-        })
-        .await??;
+    let saved = db.run(move |c| users::rename(c, id, &name, now)).await??;
     if !saved {
         return Err(AppError::NotFound);
     }

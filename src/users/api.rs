@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::db::Db;
 use crate::startup::AppState;
-use crate::users::{self, Account, User};
+use crate::users::{self, Account};
 use crate::web::drf::{DrfData, Trim};
 use crate::web::error::AppError;
 
@@ -33,15 +33,10 @@ pub async fn patch_username(
     let username = users::validate_username(&raw)
         .map_err(|e| AppError::Invalid(json!({ "username": [e.to_string()] })))?;
     let now = state.clock.now();
-    let saved = db
-        .run(move |c| -> rusqlite::Result<Option<User>> {
-            let Some(mut user) = users::find(c, account.id)? else {
-                return Ok(None);
-            };
-            user.username = username;
-            users::save(c, &mut user, now).map(|()| Some(user))
-        })
-        .await??
-        .ok_or(AppError::NotFound)?;
-    Ok(me_response(saved.id, &saved.email, &saved.username))
+    let name = username.clone();
+    let id = account.id;
+    if !db.run(move |c| users::rename(c, id, &name, now)).await?? {
+        return Err(AppError::NotFound);
+    }
+    Ok(me_response(account.id, &account.email, &username))
 }

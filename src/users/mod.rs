@@ -173,23 +173,32 @@ pub fn insert(conn: &Connection, new: &NewUser, now: DateTime<Utc>) -> Result<Us
     find(conn, id)?.ok_or(InsertError::Db(rusqlite::Error::QueryReturnedNoRows))
 }
 
-/// Saves the user's changeable fields and stamps `updated_at` with `now` (`auto_now`).
-/// `created_at` is not written: it was set once, on insert.
-pub fn save(conn: &Connection, user: &mut User, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE users SET username = ?2, password = ?3, is_active = ?4, is_staff = ?5, updated_at = ?6
-         WHERE id = ?1",
-        params![
-            user.id,
-            user.username,
-            user.password,
-            user.is_active,
-            user.is_staff,
-            now
-        ],
-    )?;
-    user.updated_at = now;
-    Ok(())
+/// Changes the username and stamps `updated_at` with `now` (`auto_now`); `created_at` is never
+/// written after insert. Only the changed column is written, so concurrent changes to other
+/// columns are not lost. `false` when there is no such user.
+pub fn rename(
+    conn: &Connection,
+    id: i64,
+    username: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "UPDATE users SET username = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, username, now],
+    )? == 1)
+}
+
+/// Replaces the password hash and stamps `updated_at` with `now`; `false` when there is no such user.
+pub fn set_password(
+    conn: &Connection,
+    id: i64,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "UPDATE users SET password = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, password_hash, now],
+    )? == 1)
 }
 
 /// Records a successful login. Like Django's `update_last_login`, it touches `last_login` only.
@@ -263,7 +272,7 @@ mod tests {
     }
 
     #[test]
-    fn save_moves_updated_at_and_never_created_at() {
+    fn saving_moves_updated_at_and_never_created_at() {
         let (_dir, pool) = db();
         let conn = pool.get().expect("a connection");
         let t0 = Utc::now();
@@ -273,11 +282,10 @@ mod tests {
             password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
             is_active: true,
         };
-        let mut user = insert(&conn, &new, t0).expect("inserted");
+        let user = insert(&conn, &new, t0).expect("inserted");
         assert_eq!(user.created_at, user.updated_at);
 
-        user.username = "dana2".into();
-        save(&conn, &mut user, t0 + Duration::minutes(5)).expect("saved");
+        assert!(rename(&conn, user.id, "dana2", t0 + Duration::minutes(5)).expect("saved"));
         let stored = find(&conn, user.id).expect("query").expect("row");
         assert_eq!(stored.username, "dana2");
         assert_eq!(stored.created_at, t0);

@@ -170,9 +170,22 @@ fn parse(phc: &str) -> Option<(Argon2<'static>, Vec<u8>, Vec<u8>)> {
 /// Does the same work as a real verify, against a hash nobody's password matches, so that an
 /// unknown e-mail takes as long to refuse as a wrong password.
 pub fn verify_dummy(password: &str) {
+    let _ = verify(password, dummy());
+}
+
+/// The hash nobody's password matches, made once. `prepare` makes it at start, so that even the
+/// first unknown e-mail takes no longer to refuse than the rest.
+fn dummy() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    let phc = DUMMY.get_or_init(|| hash("no user has this password").unwrap_or_default());
-    let _ = verify(password, phc);
+    DUMMY.get_or_init(|| hash("no user has this password").unwrap_or_default())
+}
+
+/// Makes the dummy hash now (called at start, on a hashing thread).
+pub async fn prepare() -> anyhow::Result<()> {
+    off_thread(|| {
+        dummy();
+    })
+    .await
 }
 
 type Job = Box<dyn FnOnce() + Send>;

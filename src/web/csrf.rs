@@ -57,7 +57,7 @@ pub fn browser_code(req: &HttpRequest) -> String {
         .map(|s| s.0.clone())
         .unwrap_or_default();
     let digest = Sha256::digest(seed.as_bytes());
-    let hex: String = digest.iter().take(4).map(|b| format!("{b:02X}")).collect();
+    let hex = crate::web::hex(&digest[..4]).to_uppercase();
     format!("{}-{}", &hex[..4], &hex[4..])
 }
 

@@ -82,6 +82,13 @@ fn parse_json(body: &[u8]) -> Result<DrfData, AppError> {
     )))
 }
 
+/// A 200 with this JSON body, `Content-Type: application/json` as DRF sends it (no charset).
+pub fn json_ok(body: Value) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body.to_string())
+}
+
 /// A 400 with `{"non_field_errors": [message]}`.
 pub fn non_field(message: &str) -> AppError {
     AppError::Invalid(json!({ "non_field_errors": [message] }))

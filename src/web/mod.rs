@@ -16,3 +16,8 @@ pub fn is_api_path(path: &str) -> bool {
         || path == "/lab"
         || path == "/healthz"
 }
+
+/// Bytes as lowercase hex (keys, jti, seals).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

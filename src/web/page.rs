@@ -3,11 +3,23 @@
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use askama::Template;
 
 use crate::i18n::Lang;
 use crate::startup::AppState;
 use crate::web::csrf;
+use crate::web::error::AppError;
+
+/// Renders a page template into a 200 HTML response.
+pub fn render(page: impl Template) -> Result<HttpResponse, AppError> {
+    let html = page
+        .render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
 
 /// The page context every template gets as `ctx`; `{{ ctx.t("key") }}` reads the catalogs.
 #[derive(Clone, Debug)]

@@ -81,14 +81,6 @@ fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Times a credential check and records it on the meter.
-pub fn timed<T>(meter: &Meter, what: &'static str, check: impl FnOnce() -> T) -> T {
-    let started = Instant::now();
-    let value = check();
-    meter.add_auth(started.elapsed(), what);
-    value
-}
-
 /// Middleware: gives each request a meter and adds `Server-Timing` to its response.
 pub async fn server_timing(
     req: ServiceRequest,

@@ -128,8 +128,8 @@ struct SizedCookie {
 }
 
 /// `POST /cookie/lab/size`: sets one cookie per size (name + value = that many bytes).
-async fn set_sizes(body: Option<web::Json<SizeRequest>>) -> Result<HttpResponse, AppError> {
-    let mut sizes = body.map(|b| b.into_inner().sizes).unwrap_or_default();
+async fn set_sizes(body: web::Json<SizeRequest>) -> Result<HttpResponse, AppError> {
+    let mut sizes = body.into_inner().sizes;
     if sizes.is_empty() {
         sizes = DEFAULT_SIZES.to_vec();
     }
@@ -155,7 +155,7 @@ async fn set_sizes(body: Option<web::Json<SizeRequest>>) -> Result<HttpResponse,
 }
 
 /// `POST /cookie/lab/size/clear`: removes every size-lab cookie the browser still holds.
-async fn clear_sizes(req: HttpRequest) -> HttpResponse {
+async fn clear_sizes(req: HttpRequest, _json_only: web::Json<serde_json::Value>) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     let mut removed = Vec::new();
     if let Ok(cookies) = req.cookies() {

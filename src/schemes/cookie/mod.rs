@@ -28,7 +28,7 @@ use crate::startup::AppState;
 use crate::users::{self, User};
 use crate::web::csrf;
 use crate::web::error::AppError;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, render};
 
 /// The cookie room: state in a signed cookie named `authlab_cookie`.
 pub static ROOM: Room = Room {
@@ -192,16 +192,6 @@ impl RoomPages for CookiePages {
     fn after_logout(res: &mut HttpResponse) {
         labs::remove_naive_cookie(res);
     }
-}
-
-/// Renders a page template into a 200 response.
-pub fn render(page: impl Template) -> Result<HttpResponse, AppError> {
-    let html = page
-        .render()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
 }
 
 async fn inspect(

@@ -65,7 +65,7 @@ pub fn new_jti() -> String {
     rand::rng().fill_bytes(&mut bytes);
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::web::hex(&bytes)
 }
 
 impl Claims {

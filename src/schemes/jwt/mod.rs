@@ -14,14 +14,14 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::db::Db;
-use crate::schemes::cookie::{humane, render};
+use crate::schemes::cookie::humane;
 use crate::startup::AppState;
 use crate::users;
 use crate::users::api::{patch_username, user_json};
 use crate::users::auth::{LoginError, authenticate};
-use crate::web::drf::{DrfData, Trim, Wire, authorization_wire, non_field};
+use crate::web::drf::{DrfData, Trim, Wire, authorization_wire, json_ok, non_field};
 use crate::web::error::AppError;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, render};
 use claims::{Claims, Kind, Verified};
 use extractor::{CHALLENGE, JwtClaims, JwtUser, MaybeJwtUser, not_valid, token_error};
 use store::{Outstanding, Rotation};
@@ -44,12 +44,6 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/api/claims").get(claims_only))
             .service(web::resource("/api/inspect").get(inspect)),
     );
-}
-
-fn json_ok(body: Value) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(body.to_string())
 }
 
 /// A fresh pair for `user_id` in `family`; the refresh token is remembered.

@@ -4,7 +4,7 @@
 //! 같이 기록"), so they can be rotated, blacklisted at logout, and — stricter than simplejwt — a
 //! reused one revokes its whole family.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use serde::Serialize;
 
 /// What presenting a refresh token for rotation did.
@@ -41,7 +41,7 @@ pub struct Outstanding<'a> {
 pub fn record(c: &Connection, t: &Outstanding<'_>) -> rusqlite::Result<i64> {
     c.prepare_cached(
         "INSERT INTO jwt_outstanding (jti, user_id, family, token, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         VALUES (?1, (SELECT id FROM users WHERE id = ?2), ?3, ?4, ?5, ?6)
          ON CONFLICT (jti) DO UPDATE SET jti = excluded.jti
          RETURNING id",
     )?
@@ -180,26 +180,6 @@ pub fn for_user(c: &Connection, user_id: i64, limit: i64) -> rusqlite::Result<Ve
         })
     })?
     .collect()
-}
-
-/// The row of one `jti`, if the server remembers it.
-pub fn by_jti(c: &Connection, jti: &str) -> rusqlite::Result<Option<RefreshRow>> {
-    c.query_row(
-        "SELECT o.jti, o.family, o.created_at, o.expires_at, o.used_at, b.blacklisted_at
-         FROM jwt_outstanding o LEFT JOIN jwt_blacklisted b ON b.outstanding_id = o.id WHERE o.jti = ?1",
-        params![jti],
-        |r| {
-            Ok(RefreshRow {
-                jti: r.get(0)?,
-                family: r.get(1)?,
-                created_at: r.get(2)?,
-                expires_at: r.get(3)?,
-                used_at: r.get(4)?,
-                blacklisted_at: r.get(5)?,
-            })
-        },
-    )
-    .optional()
 }
 
 /// Rows the server keeps: outstanding and blacklisted refresh tokens.

@@ -75,7 +75,7 @@ async fn load(
 async fn clear(
     db: Db,
     state: web::Data<AppState>,
-    _: Option<web::Json<NoFields>>,
+    _json_only: web::Json<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.unix();
     let removed = db.run(store::clear_load).await??;

@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::db::{Db, Pool};
 use crate::keys::Keys;
 use crate::schemes::Scheme;
-use crate::schemes::cookie::{humane, render};
+use crate::schemes::cookie::humane;
 use crate::schemes::identity::{
     self, LandingView, LoginForm, MaybeSignedIn, MeView, Room, RoomPages, SignedIn, see_other,
 };
@@ -29,7 +29,7 @@ use crate::startup::AppState;
 use crate::users::{self, User};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, render};
 use store::{SessionRow, SqliteSessionStore, Totals};
 
 /// The session room: an opaque key in the `sessionid` cookie, as Django names it.

@@ -159,7 +159,13 @@ impl SessionStore for SqliteSessionStore {
         if updated == 1 {
             Ok(session_key)
         } else {
-            self.save(session_state, ttl)
+            // The row was revoked, expired or deleted while this request ran: start a new
+            // session, but never carry the login over — a revocation must not come back.
+            let anonymous: HashMap<String, String> = session_state
+                .into_iter()
+                .filter(|(k, _)| !k.starts_with("actix_identity.") && !k.starts_with("authlab."))
+                .collect();
+            self.save(anonymous, ttl)
                 .await
                 .map_err(|e| UpdateError::Other(anyhow!("{e}")))
         }

@@ -12,13 +12,12 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::db::Db;
-use crate::schemes::cookie::render;
 use crate::startup::AppState;
 use crate::users::api::{patch_username, user_json};
 use crate::users::auth::{LoginError, authenticate};
-use crate::web::drf::{DrfData, Trim, Wire, authorization_wire, non_field};
+use crate::web::drf::{DrfData, Trim, Wire, authorization_wire, json_ok, non_field};
 use crate::web::error::AppError;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, render};
 pub use extractor::{MaybeTokenUser, TokenUser};
 
 /// The challenge DRF sends when the view's first authentication class is simplejwt's (the login view).
@@ -40,12 +39,6 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/api/logout").post(logout))
             .service(web::resource("/api/inspect").get(inspect)),
     );
-}
-
-fn json_ok(body: serde_json::Value) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(body.to_string())
 }
 
 /// `POST /token/api/login`: DRF's `obtain_auth_token`. Fields `username` (the e-mail) and

@@ -8,7 +8,7 @@ use serde::Serialize;
 pub fn generate_key() -> String {
     let mut bytes = [0u8; 20];
     rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::web::hex(&bytes)
 }
 
 /// A row of `authtoken_token`.
