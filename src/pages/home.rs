@@ -27,8 +27,6 @@ pub struct Column {
     pub slug: &'static str,
     /// Its route.
     pub href: &'static str,
-    /// Its colour.
-    pub colour: &'static str,
     /// Its name, tagline, what the browser holds and what each request sends (translated).
     pub name: String,
     /// One sentence on the idea.
@@ -120,7 +118,6 @@ pub async fn overview(ctx: PageCtx) -> Overview {
             Column {
                 slug: s.slug(),
                 href: s.prefix(),
-                colour: s.colour(),
                 name: part("name"),
                 tagline: part("tagline"),
                 holds: part("holds"),
