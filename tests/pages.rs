@@ -451,3 +451,32 @@ async fn the_lab_clock_is_not_there_when_lab_controls_are_off() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.state.clock.offset().num_seconds(), 0);
 }
+
+#[test]
+fn no_template_relies_on_inline_script_or_style_the_csp_would_block() {
+    let mut stack = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a readable dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let html = std::fs::read_to_string(&path).unwrap_or_default();
+            let name = path.display();
+            assert!(
+                !html.contains(" style=\""),
+                "{name}: an inline style attribute"
+            );
+            assert!(!html.contains("<style"), "{name}: an inline <style>");
+            for tag in html.match_indices("<script").map(|(at, _)| &html[at..]) {
+                let open = &tag[..tag.find('>').unwrap_or(tag.len())];
+                assert!(open.contains("src="), "{name}: an inline <script>");
+            }
+            assert!(
+                !html.contains(" onclick=") && !html.contains(" onsubmit="),
+                "{name}: an inline handler"
+            );
+        }
+    }
+}
