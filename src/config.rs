@@ -130,6 +130,18 @@ impl HumaneDuration {
     }
 }
 
+impl fmt::Display for HumaneDuration {
+    /// The largest whole unit: `8h`, `30m`, `1d`, `90s` — the way the flags are written.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.num_seconds() {
+            s if s != 0 && s % 86_400 == 0 => write!(f, "{}d", s / 86_400),
+            s if s != 0 && s % 3_600 == 0 => write!(f, "{}h", s / 3_600),
+            s if s != 0 && s % 60 == 0 => write!(f, "{}m", s / 60),
+            s => write!(f, "{s}s"),
+        }
+    }
+}
+
 impl FromStr for HumaneDuration {
     type Err = String;
 
@@ -257,6 +269,14 @@ mod tests {
         assert_eq!(d("1d"), Ok(Duration::days(1)));
         for bad in ["", "5", "m", "5x", "-5m", "99999999999999999999d"] {
             assert!(d(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn humane_durations_print_the_way_they_are_written() {
+        for text in ["30s", "5m", "8h", "1d", "90s"] {
+            let d: HumaneDuration = text.parse().unwrap_or(HumaneDuration(Duration::zero()));
+            assert_eq!(d.to_string(), text);
         }
     }
 

@@ -152,7 +152,7 @@ impl RoomPages for CookiePages {
             error: view.error,
             tampered: view.query.tampered.is_some(),
             logged_out: view.query.logged_out.is_some(),
-            max_age: humane(state.settings.cookie_max_age.get()),
+            max_age: state.settings.cookie_max_age.to_string(),
             host: req.connection_info().host().to_owned(),
         })
     }
@@ -200,15 +200,4 @@ async fn inspect(
     signed_in: MaybeSignedIn,
 ) -> web::Json<Panels> {
     web::Json(panels(&req, &state, signed_in.0.as_ref()))
-}
-
-/// `8h`, `30m`, `1d`: a lifetime the way the flags write it.
-pub fn humane(d: chrono::Duration) -> String {
-    let secs = d.num_seconds();
-    match secs {
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3_600 == 0 => format!("{}h", s / 3_600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
 }

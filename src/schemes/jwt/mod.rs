@@ -14,7 +14,6 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::db::Db;
-use crate::schemes::cookie::humane;
 use crate::startup::AppState;
 use crate::users;
 use crate::users::api::{patch_username, user_json};
@@ -343,7 +342,7 @@ async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     render(Page {
         ctx: PageCtx::of(&req),
         host: req.connection_info().host().to_owned(),
-        access_ttl: humane(state.settings.access_ttl.get()),
-        refresh_ttl: humane(state.settings.refresh_ttl.get()),
+        access_ttl: state.settings.access_ttl.to_string(),
+        refresh_ttl: state.settings.refresh_ttl.to_string(),
     })
 }

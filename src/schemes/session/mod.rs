@@ -20,7 +20,6 @@ use serde::Serialize;
 use crate::db::{Db, Pool};
 use crate::keys::Keys;
 use crate::schemes::Scheme;
-use crate::schemes::cookie::humane;
 use crate::schemes::identity::{
     self, LandingView, LoginForm, MaybeSignedIn, MeView, Room, RoomPages, SignedIn, see_other,
 };
@@ -294,8 +293,8 @@ impl RoomPages for SessionPages {
             email: view.email,
             error: view.error,
             logged_out: view.query.logged_out.is_some(),
-            idle: humane(state.settings.session_idle.get()),
-            max: humane(state.settings.session_max.get()),
+            idle: state.settings.session_idle.to_string(),
+            max: state.settings.session_max.to_string(),
         })
     }
 
