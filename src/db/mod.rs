@@ -73,6 +73,23 @@ pub fn with_conn<T>(pool: &Pool, work: impl FnOnce(&Connection) -> T) -> anyhow:
     Ok(work(&conn))
 }
 
+/// Runs `work` inside `BEGIN IMMEDIATE … COMMIT` (the write lock taken up front, so two racing
+/// writers queue instead of failing); rolls back when `work` or the commit fails, so a pooled
+/// connection is never handed back with a transaction still open.
+pub fn in_transaction<T>(
+    conn: &Connection,
+    work: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    match work(conn).and_then(|value| conn.execute_batch("COMMIT").map(|()| value)) {
+        Ok(value) => Ok(value),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
 /// A handle on the database whose every call is counted on the current request's meter.
 #[derive(Clone)]
 pub struct Db {

@@ -58,13 +58,13 @@ async fn reset(
     let pool = pool.get_ref().clone();
     crate::db::Db::new(pool.clone())
         .run(|c| {
-            c.execute_batch(
-                "BEGIN IMMEDIATE;
-                 DELETE FROM jwt_blacklisted; DELETE FROM jwt_outstanding;
-                 DELETE FROM authtoken_token; DELETE FROM sessions; DELETE FROM users;
-                 DELETE FROM sqlite_sequence WHERE name IN ('users', 'sessions', 'jwt_outstanding', 'jwt_blacklisted');
-                 COMMIT;",
-            )
+            crate::db::in_transaction(c, |c| {
+                c.execute_batch(
+                    "DELETE FROM jwt_blacklisted; DELETE FROM jwt_outstanding;
+                     DELETE FROM authtoken_token; DELETE FROM sessions; DELETE FROM users;
+                     DELETE FROM sqlite_sequence WHERE name IN ('users', 'sessions', 'jwt_outstanding', 'jwt_blacklisted');",
+                )
+            })
         })
         .await??;
     crate::startup::seed_demo_users(&pool, &crate::clock::Clock::default())

@@ -70,14 +70,7 @@ pub fn is_blacklisted(c: &Connection, jti: &str) -> rusqlite::Result<bool> {
 /// Rotates a verified refresh token, in one transaction: exactly one of two racing requests wins.
 /// A token the server never saw (signed with its key, but issued elsewhere) is remembered first.
 pub fn rotate(c: &Connection, presented: &Outstanding<'_>, now: i64) -> rusqlite::Result<Rotation> {
-    c.execute_batch("BEGIN IMMEDIATE")?;
-    let outcome = rotate_in_transaction(c, presented, now);
-    c.execute_batch(if outcome.is_ok() {
-        "COMMIT"
-    } else {
-        "ROLLBACK"
-    })?;
-    outcome
+    crate::db::in_transaction(c, |c| rotate_in_transaction(c, presented, now))
 }
 
 fn rotate_in_transaction(

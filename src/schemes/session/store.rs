@@ -350,8 +350,7 @@ pub fn revoke_all(c: &Connection, user_id: i64) -> rusqlite::Result<usize> {
 
 /// Creates `count` throwaway anonymous sessions in one transaction (the server-load lab).
 pub fn create_load(c: &Connection, count: usize, now: i64, ttl: i64) -> rusqlite::Result<usize> {
-    c.execute_batch("BEGIN IMMEDIATE")?;
-    let result = (|| {
+    crate::db::in_transaction(c, |c| {
         let mut stmt = c.prepare_cached(
             "INSERT INTO sessions (session_key, state, user_id, created_at, last_seen_at, expires_at, user_agent)
              VALUES (?1, ?2, NULL, ?3, ?3, ?4, ?5)",
@@ -367,9 +366,7 @@ pub fn create_load(c: &Connection, count: usize, now: i64, ttl: i64) -> rusqlite
             ])?;
         }
         Ok(count)
-    })();
-    c.execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-    result
+    })
 }
 
 /// Removes the server-load lab's rows.
