@@ -55,7 +55,10 @@ pub fn open(path: &Path) -> anyhow::Result<Pool> {
         conn.trace_v2(TraceEventCodes::SQLITE_TRACE_PROFILE, Some(count_statement));
         Ok(())
     });
+    // No test query on every check-out (r2d2's default): a connection to a local file does not
+    // go stale the way a network connection does, and the test cost a statement per request.
     let pool = r2d2::Pool::builder()
+        .test_on_check_out(false)
         .max_size(8)
         .min_idle(Some(2))
         .build(manager)

@@ -11,7 +11,9 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use chrono::Duration;
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -46,13 +48,23 @@ pub struct Room {
     pub sealed: bool,
 }
 
-/// HMAC-SHA256(cookie key, "user id:login time"), hex.
-fn seal(key: &actix_web::cookie::Key, user_id: i64, issued_at: i64) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key.signing())
+/// HMAC-SHA256(cookie key, "user id:login time"), not yet finalized.
+fn seal_mac(key: &actix_web::cookie::Key, user_id: i64, issued_at: i64) -> Hmac<Sha256> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.signing())
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
     mac.update(format!("{user_id}:{issued_at}").as_bytes());
-    crate::web::hex(&mac.finalize().into_bytes())
+    mac
+}
+
+/// The seal a login carries, hex.
+fn seal(key: &actix_web::cookie::Key, user_id: i64, issued_at: i64) -> String {
+    crate::web::hex(&seal_mac(key, user_id, issued_at).finalize().into_bytes())
+}
+
+/// Whether `stored` is the seal of this login under `key` (compared in constant time).
+fn seal_matches(key: &actix_web::cookie::Key, user_id: i64, issued_at: i64, stored: &str) -> bool {
+    crate::web::unhex(stored)
+        .is_some_and(|tag| seal_mac(key, user_id, issued_at).verify_slice(&tag).is_ok())
 }
 
 impl Room {
@@ -113,7 +125,8 @@ impl SignedIn {
             || match (&user, issued_at) {
                 (Some(u), Some(at)) => {
                     let stored: Option<String> = session.get(SEAL).ok().flatten();
-                    stored.as_deref() == Some(seal(&state.keys().cookie, u.id, at).as_str())
+                    stored
+                        .is_some_and(|stored| seal_matches(&state.keys().cookie, u.id, at, &stored))
                 }
                 _ => false,
             };

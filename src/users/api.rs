@@ -2,19 +2,29 @@
 //! groups share (`PATCH …/api/me`).
 
 use actix_web::HttpResponse;
+use serde::Serialize;
 use serde_json::json;
 
 use crate::db::Db;
 use crate::startup::AppState;
 use crate::users::{self, Account};
-use crate::web::drf::{DrfData, Trim};
+use crate::web::drf::{DrfData, Trim, json_ok};
 use crate::web::error::AppError;
 
 /// `{"id", "email", "username"}`: the contract's shape, the same in all four groups.
 pub fn me_response(id: i64, email: &str, username: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(json!({ "id": id, "email": email, "username": username }).to_string())
+    /// Serialized in this field order, which is the contract's.
+    #[derive(Serialize)]
+    struct Me<'a> {
+        id: i64,
+        email: &'a str,
+        username: &'a str,
+    }
+    json_ok(Me {
+        id,
+        email,
+        username,
+    })
 }
 
 /// [`me_response`] for an authenticated account.

@@ -83,10 +83,13 @@ fn parse_json(body: &[u8]) -> Result<DrfData, AppError> {
 }
 
 /// A 200 with this JSON body, `Content-Type: application/json` as DRF sends it (no charset).
-pub fn json_ok(body: Value) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Ok()
-        .content_type("application/json")
-        .body(body.to_string())
+pub fn json_ok(body: impl serde::Serialize) -> actix_web::HttpResponse {
+    match serde_json::to_vec(&body) {
+        Ok(bytes) => actix_web::HttpResponse::Ok()
+            .content_type("application/json")
+            .body(bytes),
+        Err(e) => actix_web::ResponseError::error_response(&AppError::Internal(e.into())),
+    }
 }
 
 /// A 400 with `{"non_field_errors": [message]}`.

@@ -277,7 +277,15 @@ async fn authenticated_405(req: HttpRequest, _auth: JwtUser) -> Result<HttpRespo
 /// `GET /jwt/api/claims`: answers from the verified claims alone — zero queries: the truly
 /// stateless check.
 async fn claims_only(JwtClaims(token): JwtClaims) -> HttpResponse {
-    json_ok(json!({ "claims": token.claims, "queries": 0 }))
+    #[derive(Serialize)]
+    struct ClaimsOnly<'a> {
+        claims: &'a serde_json::Map<String, Value>,
+        queries: u32,
+    }
+    json_ok(ClaimsOnly {
+        claims: &token.claims,
+        queries: 0,
+    })
 }
 
 /// What the JWT page's panels show.
