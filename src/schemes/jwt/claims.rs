@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use rand::Rng;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 /// The header of every token authlab issues, in simplejwt's key order.
@@ -126,14 +126,42 @@ pub enum TokenError {
 /// A token whose signature and claims passed.
 #[derive(Debug, Clone)]
 pub struct Verified {
-    /// Every claim, as sent.
-    pub claims: Map<String, Value>,
+    /// The payload exactly as the token carries it: a JSON object.
+    payload: String,
+    /// The claims [`verify`] looked at.
+    checked: Checked,
+}
+
+/// The claims PyJWT and simplejwt look at, each `Some` when present (`Some(Value::Null)` when sent
+/// as `null`). The payload's other claims are only checked to be valid JSON and left as sent, so a
+/// request pays for parsing what it reads and not for building a map of the rest.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct Checked {
+    #[serde(default, deserialize_with = "present")]
+    exp: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    nbf: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    iat: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    aud: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    jti: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    token_type: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    user_id: Option<Value>,
+}
+
+/// A claim that is in the payload, whatever its value (`null` included).
+fn present<'de, D: Deserializer<'de>>(value: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(value).map(Some)
 }
 
 impl Verified {
     /// The `jti` (present: checked).
     pub fn jti(&self) -> String {
-        match self.claims.get("jti") {
+        match &self.checked.jti {
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
             None => String::new(),
@@ -142,7 +170,7 @@ impl Verified {
 
     /// The `user_id` claim, which simplejwt accepts as a string or a number; `None` when absent.
     pub fn user_id(&self) -> Option<Result<i64, ()>> {
-        match self.claims.get("user_id")? {
+        match self.checked.user_id.as_ref()? {
             Value::String(s) => Some(s.trim().parse().map_err(|_| ())),
             Value::Number(n) => Some(n.as_i64().ok_or(())),
             _ => Some(Err(())),
@@ -151,7 +179,21 @@ impl Verified {
 
     /// The `exp` claim (present: checked).
     pub fn exp(&self) -> i64 {
-        self.claims.get("exp").and_then(number).unwrap_or_default()
+        self.checked
+            .exp
+            .as_ref()
+            .and_then(number)
+            .unwrap_or_default()
+    }
+
+    /// The `iat` claim, when it is a whole number.
+    pub fn iat(&self) -> Option<i64> {
+        self.checked.iat.as_ref().and_then(Value::as_i64)
+    }
+
+    /// Every claim exactly as the token carries it: a JSON object, in the token's own order.
+    pub fn payload_json(&self) -> &str {
+        &self.payload
     }
 }
 
@@ -159,10 +201,11 @@ fn number(v: &Value) -> Option<i64> {
     v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))
 }
 
-/// The claims of `token` when its header names HS256 and its signature is the HMAC-SHA256 of
-/// its first two parts under `secret`: jsonwebtoken's `decode` with the allowlist `[HS256]`, and
-/// no claim checks (simplejwt's follow in [`verify`]), so the claims are parsed only once.
-fn signed_claims(token: &str, secret: &[u8]) -> Option<Map<String, Value>> {
+/// The payload of `token` when its header names HS256 and its signature is the HMAC-SHA256 of
+/// its first two parts under `secret` (jsonwebtoken's `decode` with the allowlist `[HS256]`), and
+/// that payload is a JSON object. No claim is judged here: simplejwt's checks follow in [`verify`].
+/// One difference from PyJWT: a claim [`verify`] reads that appears twice is refused, not "last wins".
+fn signed_payload(token: &str, secret: &[u8]) -> Option<(String, Checked)> {
     // Split as jsonwebtoken does: the signature after the last dot, the header before the next.
     let (message, signature) = token.rsplit_once('.')?;
     let (header, payload) = message.rsplit_once('.')?;
@@ -175,7 +218,13 @@ fn signed_claims(token: &str, secret: &[u8]) -> Option<Map<String, Value>> {
     if !jsonwebtoken::crypto::verify(signature, message.as_bytes(), &key, Algorithm::HS256).ok()? {
         return None;
     }
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+    let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    // A struct also deserializes from a JSON array: only an object is a claims set.
+    if payload.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
+    }
+    let checked = serde_json::from_slice(&payload).ok()?;
+    Some((String::from_utf8(payload).ok()?, checked))
 }
 
 /// Checks `token` as simplejwt does for a token of `kind` (`None`: an untyped token, as the verify
@@ -187,43 +236,42 @@ pub fn verify(
     kind: Option<Kind>,
     now: i64,
 ) -> Result<Verified, TokenError> {
-    let claims = signed_claims(token, secret).ok_or(TokenError::Invalid)?;
+    let (payload, checked) = signed_payload(token, secret).ok_or(TokenError::Invalid)?;
 
     // PyJWT: a present exp/nbf/iat must be a number; exp past → expired; nbf ahead → invalid; aud unexpected.
-    for name in ["exp", "nbf", "iat"] {
-        if claims.get(name).is_some_and(|v| number(v).is_none()) {
-            return Err(TokenError::Invalid);
-        }
-    }
-    if claims.contains_key("aud") {
+    let numeric = |claim: &Option<Value>| claim.as_ref().is_none_or(|v| number(v).is_some());
+    if !(numeric(&checked.exp) && numeric(&checked.nbf) && numeric(&checked.iat)) {
         return Err(TokenError::Invalid);
     }
-    if let Some(exp) = claims.get("exp").and_then(number)
+    if checked.aud.is_some() {
+        return Err(TokenError::Invalid);
+    }
+    if let Some(exp) = checked.exp.as_ref().and_then(number)
         && exp <= now
     {
         return Err(TokenError::Expired);
     }
-    if let Some(nbf) = claims.get("nbf").and_then(number)
+    if let Some(nbf) = checked.nbf.as_ref().and_then(number)
         && nbf > now
     {
         return Err(TokenError::Invalid);
     }
 
     // simplejwt's Token.verify(): exp present, jti present, then the type.
-    if !claims.contains_key("exp") {
+    if checked.exp.is_none() {
         return Err(TokenError::NoExp);
     }
-    if !claims.contains_key("jti") {
+    if checked.jti.is_none() {
         return Err(TokenError::NoId);
     }
     if let Some(kind) = kind {
-        match claims.get("token_type") {
+        match &checked.token_type {
             None => return Err(TokenError::NoType),
             Some(Value::String(t)) if t == kind.as_str() => {}
             Some(_) => return Err(TokenError::WrongType),
         }
     }
-    Ok(Verified { claims })
+    Ok(Verified { payload, checked })
 }
 
 #[cfg(test)]
@@ -231,6 +279,73 @@ mod tests {
     use super::*;
 
     const SECRET: &[u8] = b"a-test-secret-that-is-long-enough-1234";
+
+    #[test]
+    fn each_claims_set_is_judged_as_simplejwt_words_it() {
+        let jti = r#""jti":"abc","token_type":"access""#;
+        let cases = [
+            (format!(r#"{{"exp":2000,{jti},"user_id":"1"}}"#), Ok(())),
+            (format!(r#"{{"exp":null,{jti}}}"#), Err(TokenError::Invalid)),
+            (
+                format!(r#"{{"exp":"2000",{jti}}}"#),
+                Err(TokenError::Invalid),
+            ),
+            (
+                format!(r#"{{"exp":2000,"iat":"x",{jti}}}"#),
+                Err(TokenError::Invalid),
+            ),
+            (
+                format!(r#"{{"exp":2000,"aud":null,{jti}}}"#),
+                Err(TokenError::Invalid),
+            ),
+            (format!(r#"{{"exp":1000,{jti}}}"#), Err(TokenError::Expired)),
+            (
+                format!(r#"{{"exp":2000,"nbf":1500,{jti}}}"#),
+                Err(TokenError::Invalid),
+            ),
+            (format!(r#"{{{jti}}}"#), Err(TokenError::NoExp)),
+            (
+                r#"{"exp":2000,"token_type":"access"}"#.to_owned(),
+                Err(TokenError::NoId),
+            ),
+            (
+                r#"{"exp":2000,"jti":"abc"}"#.to_owned(),
+                Err(TokenError::NoType),
+            ),
+            (
+                r#"{"exp":2000,"jti":"abc","token_type":"refresh"}"#.to_owned(),
+                Err(TokenError::WrongType),
+            ),
+            (
+                format!(r#"{{"exp":2000,"exp":2000,{jti}}}"#),
+                Err(TokenError::Invalid),
+            ),
+            ("[2000]".to_owned(), Err(TokenError::Invalid)),
+            ("\"claims\"".to_owned(), Err(TokenError::Invalid)),
+            (
+                format!(r#"{{"exp":2000,{jti}}} trailing"#),
+                Err(TokenError::Invalid),
+            ),
+        ];
+        for (payload, expected) in cases {
+            let token = sign_parts(HEADER_JSON, &payload, SECRET).unwrap_or_default();
+            let got = verify(&token, SECRET, Some(Kind::Access), 1_000).map(|_| ());
+            assert_eq!(got, expected, "{payload}");
+        }
+    }
+
+    #[test]
+    fn the_payload_is_kept_exactly_as_sent() {
+        let payload = r#"{"exp":2000, "jti":"abc","token_type":"access","user_id":7,"extra":[1.50,{"a":null}]}"#;
+        let token = sign_parts(HEADER_JSON, payload, SECRET).unwrap_or_default();
+        let verified = verify(&token, SECRET, Some(Kind::Access), 1_000).expect("valid");
+        assert_eq!(verified.payload_json(), payload);
+        assert_eq!(verified.user_id(), Some(Ok(7)));
+        assert_eq!(
+            (verified.exp(), verified.iat(), verified.jti()),
+            (2000, None, "abc".to_owned())
+        );
+    }
 
     #[test]
     fn issued_tokens_start_with_simplejwt_s_header_and_keep_the_claim_order() {
