@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 
 use crate::config::{Secret, Settings};
 use crate::db::{self, Pool};
+use crate::schemes::jwt::claims::JwtSecret;
 
 /// Bytes in a cookie key (actix signs with half and encrypts with the other half).
 pub const COOKIE_KEY_BYTES: usize = 64;
@@ -23,7 +24,7 @@ pub struct Keys {
     /// must leave server-side sessions alive, which is the lesson of the rotation row).
     pub session_cookie: Key,
     /// HS256 secret for JWTs, used as given.
-    pub jwt: Vec<u8>,
+    pub jwt: JwtSecret,
     /// HMAC key for CSRF tokens.
     pub csrf: Vec<u8>,
 }
@@ -56,7 +57,7 @@ impl Keys {
         })??;
         Ok(Keys {
             cookie: Key::from(&cookie[..COOKIE_KEY_BYTES]),
-            jwt,
+            jwt: JwtSecret::new(jwt),
             ..self.clone()
         })
     }
@@ -96,7 +97,7 @@ impl Keys {
         Ok(Keys {
             cookie: Key::from(&cookie[..COOKIE_KEY_BYTES]),
             session_cookie: Key::from(&session_cookie[..COOKIE_KEY_BYTES]),
-            jwt,
+            jwt: JwtSecret::new(jwt),
             csrf,
         })
     }

@@ -65,8 +65,8 @@ async fn the_matrix_leaves_key_rotation_out_unless_asked() {
         .unwrap_or_default();
     assert_eq!(matrix["rows"][4]["ran"], false);
     assert_eq!(
-        app.state.keys().jwt,
-        keys.jwt,
+        app.state.keys().jwt.as_bytes(),
+        keys.jwt.as_bytes(),
         "nobody was logged out by surprise"
     );
 }
@@ -321,8 +321,8 @@ async fn reset_leaves_exactly_the_demo_users_and_no_credentials() {
         StatusCode::UNAUTHORIZED
     );
     assert_ne!(
-        app.state.keys().jwt,
-        keys_before.jwt,
+        app.state.keys().jwt.as_bytes(),
+        keys_before.jwt.as_bytes(),
         "ids start again at 1, so the keys are new too"
     );
 }
@@ -348,7 +348,11 @@ async fn lab_actions_take_only_json_so_another_site_cannot_post_them() {
             .expect("sent");
         assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{path}");
     }
-    assert_eq!(app.state.keys().jwt, keys.jwt, "nothing was rotated");
+    assert_eq!(
+        app.state.keys().jwt.as_bytes(),
+        keys.jwt.as_bytes(),
+        "nothing was rotated"
+    );
 }
 
 #[actix_web::test]

@@ -6,13 +6,51 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use hmac::{Hmac, Mac};
 use rand::Rng;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
+use sha2::Sha256;
 
 /// The header of every token authlab issues, in simplejwt's key order.
 pub const HEADER_JSON: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+/// [`HEADER_JSON`] as it appears in a token: the first part of every token authlab issues.
+const HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+/// An HS256 secret, with the HMAC key schedule done once: signing or checking a token then hashes
+/// only the token.
+#[derive(Clone)]
+pub struct JwtSecret {
+    bytes: Vec<u8>,
+    mac: Hmac<Sha256>,
+}
+
+impl JwtSecret {
+    /// The secret `bytes`, used as given (HMAC takes keys of any length).
+    pub fn new(bytes: Vec<u8>) -> Self {
+        let mac = <Hmac<Sha256> as Mac>::new_from_slice(&bytes)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        JwtSecret { bytes, mac }
+    }
+
+    /// The secret itself.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// HMAC-SHA256 of `message` under this secret, not yet finalized.
+    fn mac_of(&self, message: &str) -> Hmac<Sha256> {
+        let mut mac = self.mac.clone();
+        mac.update(message.as_bytes());
+        mac
+    }
+}
+
+impl std::fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JwtSecret([redacted])")
+    }
+}
 
 /// Which kind of token: simplejwt's `token_type` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -79,25 +117,21 @@ impl Claims {
     }
 
     /// Signs the claims into a token.
-    pub fn sign(&self, secret: &[u8]) -> anyhow::Result<String> {
+    pub fn sign(&self, secret: &JwtSecret) -> anyhow::Result<String> {
         let payload = serde_json::to_string(self)?;
-        sign_parts(HEADER_JSON, &payload, secret)
+        Ok(sign_parts(HEADER_JSON, &payload, secret))
     }
 }
 
 /// `base64url(header).base64url(payload).signature` with HS256 over the first two parts.
-pub fn sign_parts(header_json: &str, payload_json: &str, secret: &[u8]) -> anyhow::Result<String> {
+pub fn sign_parts(header_json: &str, payload_json: &str, secret: &JwtSecret) -> String {
     let message = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header_json),
         URL_SAFE_NO_PAD.encode(payload_json)
     );
-    let signature = jsonwebtoken::crypto::sign(
-        message.as_bytes(),
-        &EncodingKey::from_secret(secret),
-        Algorithm::HS256,
-    )?;
-    Ok(format!("{message}.{signature}"))
+    let signature = URL_SAFE_NO_PAD.encode(secret.mac_of(&message).finalize().into_bytes());
+    format!("{message}.{signature}")
 }
 
 /// Why a token was refused, in simplejwt's words.
@@ -201,23 +235,26 @@ fn number(v: &Value) -> Option<i64> {
     v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))
 }
 
-/// The payload of `token` when its header names HS256 and its signature is the HMAC-SHA256 of
-/// its first two parts under `secret` (jsonwebtoken's `decode` with the allowlist `[HS256]`), and
-/// that payload is a JSON object. No claim is judged here: simplejwt's checks follow in [`verify`].
+/// The payload of `token` when its header names HS256 (the only algorithm accepted: `none`, other
+/// HMACs and public-key algorithms are refused before any signature is looked at), its signature
+/// is the HMAC-SHA256 of its first two parts under `secret` (compared in constant time), and the
+/// payload is a JSON object. No claim is judged here: simplejwt's checks follow in [`verify`].
 /// One difference from PyJWT: a claim [`verify`] reads that appears twice is refused, not "last wins".
-fn signed_payload(token: &str, secret: &[u8]) -> Option<(String, Checked)> {
-    // Split as jsonwebtoken does: the signature after the last dot, the header before the next.
+fn signed_payload(token: &str, secret: &JwtSecret) -> Option<(String, Checked)> {
+    // The signature after the last dot, the payload after the one before it; anything else (a
+    // fourth part) stays in the header, which then is not base64url and is refused.
     let (message, signature) = token.rsplit_once('.')?;
     let (header, payload) = message.rsplit_once('.')?;
-    let header: Map<String, Value> =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
-    if header.get("alg").and_then(Value::as_str) != Some("HS256") {
-        return None;
+    // Every token authlab issues carries exactly this header; any other is read and judged.
+    if header != HEADER_B64 {
+        let header: Map<String, Value> =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
+        if header.get("alg").and_then(Value::as_str) != Some("HS256") {
+            return None;
+        }
     }
-    let key = DecodingKey::from_secret(secret);
-    if !jsonwebtoken::crypto::verify(signature, message.as_bytes(), &key, Algorithm::HS256).ok()? {
-        return None;
-    }
+    let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+    secret.mac_of(message).verify_slice(&signature).ok()?;
     let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
     // A struct also deserializes from a JSON array: only an object is a claims set.
     if payload.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
@@ -232,7 +269,7 @@ fn signed_payload(token: &str, secret: &[u8]) -> Option<(String, Checked)> {
 /// failure reads exactly as simplejwt words it. Algorithm allowlist `[HS256]`, leeway 0, the app clock.
 pub fn verify(
     token: &str,
-    secret: &[u8],
+    secret: &JwtSecret,
     kind: Option<Kind>,
     now: i64,
 ) -> Result<Verified, TokenError> {
@@ -278,7 +315,11 @@ pub fn verify(
 mod tests {
     use super::*;
 
-    const SECRET: &[u8] = b"a-test-secret-that-is-long-enough-1234";
+    const SECRET_BYTES: &[u8] = b"a-test-secret-that-is-long-enough-1234";
+
+    fn secret() -> JwtSecret {
+        JwtSecret::new(SECRET_BYTES.to_vec())
+    }
 
     #[test]
     fn each_claims_set_is_judged_as_simplejwt_words_it() {
@@ -328,8 +369,8 @@ mod tests {
             ),
         ];
         for (payload, expected) in cases {
-            let token = sign_parts(HEADER_JSON, &payload, SECRET).unwrap_or_default();
-            let got = verify(&token, SECRET, Some(Kind::Access), 1_000).map(|_| ());
+            let token = sign_parts(HEADER_JSON, &payload, &secret());
+            let got = verify(&token, &secret(), Some(Kind::Access), 1_000).map(|_| ());
             assert_eq!(got, expected, "{payload}");
         }
     }
@@ -337,8 +378,8 @@ mod tests {
     #[test]
     fn the_payload_is_kept_exactly_as_sent() {
         let payload = r#"{"exp":2000, "jti":"abc","token_type":"access","user_id":7,"extra":[1.50,{"a":null}]}"#;
-        let token = sign_parts(HEADER_JSON, payload, SECRET).unwrap_or_default();
-        let verified = verify(&token, SECRET, Some(Kind::Access), 1_000).expect("valid");
+        let token = sign_parts(HEADER_JSON, payload, &secret());
+        let verified = verify(&token, &secret(), Some(Kind::Access), 1_000).expect("valid");
         assert_eq!(verified.payload_json(), payload);
         assert_eq!(verified.user_id(), Some(Ok(7)));
         assert_eq!(
@@ -350,7 +391,7 @@ mod tests {
     #[test]
     fn issued_tokens_start_with_simplejwt_s_header_and_keep_the_claim_order() {
         let claims = Claims::new(Kind::Access, 1, 1_000, 300);
-        let token = claims.sign(SECRET).unwrap_or_default();
+        let token = claims.sign(&secret()).unwrap_or_default();
         assert!(token.starts_with("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."));
         let payload = token.split('.').nth(1).unwrap_or_default();
         let json = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap_or_default())
@@ -368,32 +409,32 @@ mod tests {
     fn each_refusal_reads_as_simplejwt_words_it() {
         let now = 10_000;
         let good = Claims::new(Kind::Access, 1, now - 10, 300)
-            .sign(SECRET)
+            .sign(&secret())
             .unwrap_or_default();
-        assert!(verify(&good, SECRET, Some(Kind::Access), now).is_ok());
+        assert!(verify(&good, &secret(), Some(Kind::Access), now).is_ok());
         assert_eq!(
-            verify(&good, SECRET, Some(Kind::Refresh), now).err(),
+            verify(&good, &secret(), Some(Kind::Refresh), now).err(),
             Some(TokenError::WrongType)
         );
         assert_eq!(
-            verify(&good, SECRET, Some(Kind::Access), now + 290).err(),
+            verify(&good, &secret(), Some(Kind::Access), now + 290).err(),
             Some(TokenError::Expired)
         );
         assert_eq!(
             verify(
                 &good,
-                b"another-secret-another-secret-12345",
+                &JwtSecret::new(b"another-secret-another-secret-12345".to_vec()),
                 Some(Kind::Access),
                 now
             )
             .err(),
             Some(TokenError::Invalid)
         );
-        let sign = |payload: &str| sign_parts(HEADER_JSON, payload, SECRET).unwrap_or_default();
+        let sign = |payload: &str| sign_parts(HEADER_JSON, payload, &secret());
         assert_eq!(
             verify(
                 &sign(r#"{"token_type":"access","jti":"x"}"#),
-                SECRET,
+                &secret(),
                 Some(Kind::Access),
                 now
             )
@@ -403,7 +444,7 @@ mod tests {
         assert_eq!(
             verify(
                 &sign(r#"{"token_type":"access","exp":99999}"#),
-                SECRET,
+                &secret(),
                 Some(Kind::Access),
                 now
             )
@@ -413,7 +454,7 @@ mod tests {
         assert_eq!(
             verify(
                 &sign(r#"{"exp":99999,"jti":"x"}"#),
-                SECRET,
+                &secret(),
                 Some(Kind::Access),
                 now
             )
@@ -421,13 +462,13 @@ mod tests {
             Some(TokenError::NoType)
         );
         assert!(
-            verify(&sign(r#"{"exp":99999,"jti":"x"}"#), SECRET, None, now).is_ok(),
+            verify(&sign(r#"{"exp":99999,"jti":"x"}"#), &secret(), None, now).is_ok(),
             "verify ignores the type"
         );
         assert_eq!(
             verify(
                 &sign(r#"{"token_type":"access","exp":99999,"jti":"x","nbf":99998}"#),
-                SECRET,
+                &secret(),
                 Some(Kind::Access),
                 now
             )
@@ -437,7 +478,7 @@ mod tests {
         assert_eq!(
             verify(
                 &sign(r#"{"token_type":"access","exp":99999,"jti":"x","aud":"api"}"#),
-                SECRET,
+                &secret(),
                 Some(Kind::Access),
                 now
             )
@@ -445,7 +486,7 @@ mod tests {
             Some(TokenError::Invalid)
         );
         assert_eq!(
-            verify(&sign(r#"["not","an","object"]"#), SECRET, None, now).err(),
+            verify(&sign(r#"["not","an","object"]"#), &secret(), None, now).err(),
             Some(TokenError::Invalid)
         );
     }
