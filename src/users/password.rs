@@ -6,9 +6,9 @@
 //! 500 logins) and logins could take every core from the reads. A fixed pool of half the cores
 //! bounds both: memory to a few blocks, CPU to what the pool may use. The threads also run under
 //! Linux's `SCHED_IDLE` policy: a worker with a request to serve always takes the core from a hash
-//! at once, so a read never waits behind a login; hashes use what time the workers leave (the load
-//! benchmark: read p99 1.4 ms alone, 1.5 to 1.8 ms beside a login flood on the same core, and still
-//! about eight logins a second with that core saturated by reads).
+//! at once, so a read never waits behind a login; hashes use what time the workers leave (see the
+//! "while logins run" columns of BENCHMARKS.md: still about eight logins a second on a core that
+//! reads keep saturated).
 
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
