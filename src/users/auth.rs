@@ -63,7 +63,7 @@ pub async fn authenticate(
             }
         })
         .await
-        .map_err(AppError::Internal)?
+        .map_err(AppError::from)?
     };
 
     match user {
@@ -84,7 +84,6 @@ pub async fn authenticate(
 /// Hashes a new password on a hashing thread (argon2id is slow on purpose).
 pub async fn hash_password(secret: String) -> Result<String, AppError> {
     password::off_thread(move || password::hash(&secret))
-        .await
-        .map_err(AppError::Internal)?
+        .await?
         .map_err(AppError::Internal)
 }

@@ -10,6 +10,7 @@
 //! "while logins run" columns of BENCHMARKS.md: still about eight logins a second on a core that
 //! reads keep saturated).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -197,7 +198,8 @@ pub async fn prepare() -> anyhow::Result<()> {
     off_thread(|| {
         dummy();
     })
-    .await
+    .await?;
+    Ok(())
 }
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -219,13 +221,79 @@ fn yield_to_workers() {
     }
 }
 
-/// The hashing threads: half the cores, at least one.
-fn pool() -> &'static Mutex<Sender<Job>> {
-    static POOL: OnceLock<Mutex<Sender<Job>>> = OnceLock::new();
+/// Most hashes per hashing thread that may wait or run at once: about a second of work. Past that,
+/// a login or sign-up is turned away at once (503 with `Retry-After`) instead of queued, so that
+/// when logins arrive faster than they can be hashed, neither the queue nor the wait grows without end.
+pub const BACKLOG_PER_THREAD: usize = 64;
+/// Seconds a turned-away client is asked to wait.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 2;
+
+/// Why a hash could not be run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HashingError {
+    /// The backlog is full: every place is taken by a hash waiting or running.
+    #[error("too many passwords are being checked at this moment")]
+    Busy,
+    /// The hashing threads are gone (they only stop with the process).
+    #[error("the password-hashing threads have stopped")]
+    Stopped,
+}
+
+/// A bounded count of the hashes waiting or running.
+#[derive(Debug)]
+pub struct Backlog {
+    taken: AtomicUsize,
+    limit: usize,
+}
+
+/// A place in a [`Backlog`], given back when dropped.
+#[derive(Debug)]
+pub struct Place<'a>(&'a Backlog);
+
+impl Backlog {
+    /// A backlog of `limit` places.
+    pub const fn new(limit: usize) -> Self {
+        Backlog {
+            taken: AtomicUsize::new(0),
+            limit,
+        }
+    }
+
+    /// A place, or `None` when all `limit` are taken.
+    pub fn enter(&self) -> Option<Place<'_>> {
+        self.taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |taken| {
+                (taken < self.limit).then_some(taken + 1)
+            })
+            .ok()
+            .map(|_| Place(self))
+    }
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        self.0.taken.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The hashing threads and the backlog of work for them.
+struct HashingPool {
+    jobs: Mutex<Sender<Job>>,
+    backlog: Backlog,
+}
+
+/// How many hashing threads there are: half the cores, at least one.
+pub fn hashing_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
+/// The hashing threads and their backlog, started on first use.
+fn pool() -> &'static HashingPool {
+    static POOL: OnceLock<HashingPool> = OnceLock::new();
     POOL.get_or_init(|| {
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
-        let threads = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1));
+        let threads = hashing_threads();
         for i in 0..threads {
             let rx = Arc::clone(&rx);
             let spawned = std::thread::Builder::new()
@@ -247,26 +315,32 @@ fn pool() -> &'static Mutex<Sender<Job>> {
                 tracing::error!("cannot start a password-hashing thread");
             }
         }
-        Mutex::new(tx)
+        HashingPool {
+            jobs: Mutex::new(tx),
+            backlog: Backlog::new(BACKLOG_PER_THREAD * threads),
+        }
     })
 }
 
-/// Runs `work` on a hashing thread and waits for it without blocking the caller's thread.
+/// Runs `work` on a hashing thread and waits for it without blocking the caller's thread; refused
+/// at once with [`HashingError::Busy`] when the backlog is full.
 pub async fn off_thread<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
-) -> anyhow::Result<T> {
+) -> Result<T, HashingError> {
+    let pool = pool();
+    let place = pool.backlog.enter().ok_or(HashingError::Busy)?;
     let (done, result) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move || {
+        // Held until the hash is done, even if the client that asked for it has gone.
+        let _place = place;
         let _ = done.send(work());
     });
-    pool()
+    pool.jobs
         .lock()
-        .map_err(|_| anyhow::anyhow!("the hashing pool is poisoned"))?
+        .map_err(|_| HashingError::Stopped)?
         .send(job)
-        .map_err(|_| anyhow::anyhow!("the hashing pool has stopped"))?;
-    result
-        .await
-        .map_err(|_| anyhow::anyhow!("a hashing thread dropped its job"))
+        .map_err(|_| HashingError::Stopped)?;
+    result.await.map_err(|_| HashingError::Stopped)
 }
 
 /// The PHC string up to its parameters: `$argon2id$v=19$m=19456,t=2,p=1$…`.
@@ -282,6 +356,17 @@ pub fn phc_parameters(phc: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_backlog_turns_away_past_its_limit_and_frees_a_place_when_a_hash_ends() {
+        let backlog = Backlog::new(2);
+        let first = backlog.enter();
+        let second = backlog.enter();
+        assert!(first.is_some() && second.is_some());
+        assert!(backlog.enter().is_none(), "full");
+        drop(first);
+        assert!(backlog.enter().is_some(), "a place came back");
+    }
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
     #[tokio::test]

@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use serde_json::{Value, json};
 
+use crate::users::password::{self, HashingError};
 use crate::web::is_api_path;
 use crate::web::page::PageCtx;
 
@@ -47,6 +48,9 @@ pub enum AppError {
     /// 429: too many failed logins; try again after the given number of seconds.
     #[error("Request was throttled. Expected available in {0} seconds.")]
     Throttled(u64),
+    /// 503: every password-hashing place is taken; try again after the given number of seconds.
+    #[error("The server is busy checking other passwords. Try again in {0} seconds.")]
+    Busy(u64),
     /// 500: a bug or an unavailable resource. Logged; the client sees no detail.
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
@@ -79,6 +83,15 @@ impl AppError {
     }
 }
 
+impl From<HashingError> for AppError {
+    fn from(e: HashingError) -> Self {
+        match e {
+            HashingError::Busy => AppError::Busy(password::BUSY_RETRY_AFTER_SECS),
+            HashingError::Stopped => AppError::Internal(e.into()),
+        }
+    }
+}
+
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
         AppError::Internal(e.into())
@@ -96,6 +109,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,7 +124,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized { challenge, .. } => {
                 res.insert_header((header::WWW_AUTHENTICATE, *challenge));
             }
-            AppError::Throttled(secs) => {
+            AppError::Throttled(secs) | AppError::Busy(secs) => {
                 res.insert_header((header::RETRY_AFTER, secs.to_string()));
             }
             _ => {}
@@ -129,7 +143,7 @@ struct ErrorPage {
 }
 
 /// Statuses the catalogs explain; any other uses `error.other.*`.
-pub const EXPLAINED_STATUSES: [u16; 9] = [400, 401, 403, 404, 405, 413, 415, 429, 500];
+pub const EXPLAINED_STATUSES: [u16; 10] = [400, 401, 403, 404, 405, 413, 415, 429, 500, 503];
 
 impl ErrorPage {
     fn key(&self, part: &str) -> String {
