@@ -376,6 +376,11 @@ mod tests {
     }
 
     #[test]
+    fn the_header_recognised_without_decoding_is_the_one_authlab_signs() {
+        assert_eq!(URL_SAFE_NO_PAD.encode(HEADER_JSON), HEADER_B64);
+    }
+
+    #[test]
     fn the_payload_is_kept_exactly_as_sent() {
         let payload = r#"{"exp":2000, "jti":"abc","token_type":"access","user_id":7,"extra":[1.50,{"a":null}]}"#;
         let token = sign_parts(HEADER_JSON, payload, &secret());
