@@ -5,6 +5,7 @@
 mod common;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use authlab::users::password::{self, BACKLOG_PER_THREAD, BUSY_RETRY_AFTER_SECS};
@@ -20,13 +21,20 @@ async fn a_full_hashing_backlog_turns_logins_away_until_it_drains() {
     let gate = Arc::new(tokio::sync::RwLock::new(()));
     let closed = gate.write().await;
     let places = BACKLOG_PER_THREAD * password::hashing_threads();
+    let entered = Arc::new(AtomicUsize::new(0));
     let held: Vec<_> = (0..places)
         .map(|_| {
-            let gate = Arc::clone(&gate);
-            actix_web::rt::spawn(password::off_thread(move || drop(gate.blocking_read())))
+            let (gate, entered) = (Arc::clone(&gate), Arc::clone(&entered));
+            actix_web::rt::spawn(async move {
+                // Counted in the poll that takes the place (off_thread enters before it first
+                // waits), and the test runs on one thread: a count of `places` means all are taken.
+                let hash = password::off_thread(move || drop(gate.blocking_read()));
+                entered.fetch_add(1, Ordering::SeqCst);
+                hash.await
+            })
         })
         .collect();
-    for _ in 0..10 {
+    while entered.load(Ordering::SeqCst) < places {
         tokio::task::yield_now().await;
     }
 
@@ -51,7 +59,9 @@ async fn a_full_hashing_backlog_turns_logins_away_until_it_drains() {
     let body: serde_json::Value = res.json().await.unwrap_or_default();
     assert_eq!(
         body["detail"],
-        "The server is busy checking other passwords. Try again in 2 seconds."
+        format!(
+            "The server is busy checking other passwords. Try again in {BUSY_RETRY_AFTER_SECS} seconds."
+        )
     );
 
     // A page explains it in the reader's language.

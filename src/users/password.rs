@@ -216,6 +216,13 @@ fn yield_to_workers() {
         set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, HASHING_POLICY);
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     let set = set_current_thread_priority(ThreadPriority::Min);
+    // The library also resets the thread's niceness, which fails in a process started with
+    // `nice`: what matters is the policy, so only its absence is worth a warning.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let set = set.or_else(|e| match thread_priority::thread_schedule_policy() {
+        Ok(policy) if policy == HASHING_POLICY => Ok(()),
+        _ => Err(e),
+    });
     if let Err(e) = set {
         tracing::warn!("cannot lower the priority of a password-hashing thread: {e:?}");
     }
@@ -225,8 +232,9 @@ fn yield_to_workers() {
 /// a login or sign-up is turned away at once (503 with `Retry-After`) instead of queued, so that
 /// when logins arrive faster than they can be hashed, neither the queue nor the wait grows without end.
 pub const BACKLOG_PER_THREAD: usize = 64;
-/// Seconds a turned-away client is asked to wait.
-pub const BUSY_RETRY_AFTER_SECS: u64 = 2;
+/// Seconds a turned-away client is asked to wait: a full backlog is a second of hashing on an idle
+/// core, several on one that requests keep busy.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 5;
 
 /// Why a hash could not be run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

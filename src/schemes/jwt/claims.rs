@@ -239,7 +239,10 @@ fn number(v: &Value) -> Option<i64> {
 /// HMACs and public-key algorithms are refused before any signature is looked at), its signature
 /// is the HMAC-SHA256 of its first two parts under `secret` (compared in constant time), and the
 /// payload is a JSON object. No claim is judged here: simplejwt's checks follow in [`verify`].
-/// One difference from PyJWT: a claim [`verify`] reads that appears twice is refused, not "last wins".
+///
+/// Differences from PyJWT, all in tokens only the holder of the secret can sign: a claim [`verify`]
+/// reads that appears twice is refused, not "last wins"; the other claims are checked to be JSON
+/// but not decoded, so a lone surrogate escape or a number too large for a float in one of them passes.
 fn signed_payload(token: &str, secret: &JwtSecret) -> Option<(String, Checked)> {
     // The signature after the last dot, the payload after the one before it; anything else (a
     // fourth part) stays in the header, which then is not base64url and is refused.
@@ -249,7 +252,12 @@ fn signed_payload(token: &str, secret: &JwtSecret) -> Option<(String, Checked)> 
     if header != HEADER_B64 {
         let header: Map<String, Value> =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
-        if header.get("alg").and_then(Value::as_str) != Some("HS256") {
+        // PyJWT: a `kid` must be a string; no critical extension is supported.
+        let kid_ok = header.get("kid").is_none_or(Value::is_string);
+        if header.get("alg").and_then(Value::as_str) != Some("HS256")
+            || !kid_ok
+            || header.contains_key("crit")
+        {
             return None;
         }
     }
@@ -372,6 +380,26 @@ mod tests {
             let token = sign_parts(HEADER_JSON, &payload, &secret());
             let got = verify(&token, &secret(), Some(Kind::Access), 1_000).map(|_| ());
             assert_eq!(got, expected, "{payload}");
+        }
+    }
+
+    #[test]
+    fn headers_are_judged_as_pyjwt_judges_them() {
+        let payload = r#"{"exp":2000,"jti":"abc","token_type":"access"}"#;
+        let cases = [
+            (r#"{"alg":"HS256","typ":"JWT"}"#, true),
+            (r#"{"typ":"JWT","alg":"HS256","kid":"k1"}"#, true),
+            (r#"{"alg":"HS256","kid":7}"#, false),
+            (r#"{"alg":"HS256","crit":["b64"],"b64":false}"#, false),
+            (r#"{"alg":"HS512"}"#, false),
+            (r#"{"alg":"none"}"#, false),
+            (r#"{"typ":"JWT"}"#, false),
+            (r#"["HS256"]"#, false),
+        ];
+        for (header, accepted) in cases {
+            let token = sign_parts(header, payload, &secret());
+            let got = verify(&token, &secret(), Some(Kind::Access), 1_000);
+            assert_eq!(got.is_ok(), accepted, "{header}");
         }
     }
 
