@@ -645,34 +645,7 @@ async fn forms_without_a_valid_csrf_token_or_from_another_site_change_nothing() 
         ("/cookie/me", vec![("username", "mallory")]),
         ("/cookie/logout", vec![]),
     ] {
-        let res = app
-            .client
-            .post(app.url(path))
-            .form(&fields)
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(
-            res.status(),
-            StatusCode::FORBIDDEN,
-            "{path} without a token"
-        );
-        let token = app.csrf_token("/cookie/me").await;
-        let mut with_token = vec![("csrf_token", token.as_str())];
-        with_token.extend(fields.iter().copied());
-        let res = app
-            .client
-            .post(app.url(path))
-            .header("Origin", "https://evil.example")
-            .form(&with_token)
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(
-            res.status(),
-            StatusCode::FORBIDDEN,
-            "{path} from another site"
-        );
+        app.assert_csrf_refused("/cookie/me", path, &fields).await;
     }
     assert_eq!(
         app.query_one::<String>("SELECT username FROM users WHERE id = 1"),

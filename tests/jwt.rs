@@ -10,7 +10,7 @@ mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{Answer, Body, TestApp, spawn_app_with};
+use common::{Body, TestApp, assert_answer, spawn_app_with};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
@@ -125,17 +125,6 @@ fn assert_issued(token: &str, kind: &str, lifetime: i64) {
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()),
         "HMAC-SHA256 with the published secret"
     );
-}
-
-fn assert_answer(case: &str, got: &Answer, status: u16, www: Option<&str>, body: &Value) {
-    assert_eq!(got.status, status, "{case}: status ({})", got.text);
-    assert_eq!(got.content_type, "application/json", "{case}: content type");
-    assert_eq!(
-        got.www_authenticate.as_deref(),
-        www,
-        "{case}: WWW-Authenticate"
-    );
-    assert_eq!(&got.json, body, "{case}: body");
 }
 
 fn not_valid(detail: &str) -> Value {

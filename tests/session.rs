@@ -480,34 +480,7 @@ async fn every_session_form_needs_its_csrf_token_and_this_site_s_origin() {
         ("/session/lab/anonymous", vec![]),
     ];
     for (path, fields) in forms {
-        let res = app
-            .client
-            .post(app.url(path))
-            .form(&fields)
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(
-            res.status(),
-            StatusCode::FORBIDDEN,
-            "{path} without a token"
-        );
-        let token = app.csrf_token("/session/me").await;
-        let mut with_token = vec![("csrf_token", token.as_str())];
-        with_token.extend(fields.iter().copied());
-        let res = app
-            .client
-            .post(app.url(path))
-            .header("Origin", "https://evil.example")
-            .form(&with_token)
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(
-            res.status(),
-            StatusCode::FORBIDDEN,
-            "{path} from another site"
-        );
+        app.assert_csrf_refused("/session/me", path, &fields).await;
     }
     assert_eq!(
         app.get("/session/api/me").await.status(),

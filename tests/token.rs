@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Answer, Body, TestApp, spawn_app, spawn_app_with};
+use common::{Body, TestApp, assert_answer, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 const SEEDED_KEY: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -16,17 +16,6 @@ const ALICE: &str = r#"{"username": "alice@example.com", "password": "alice-pass
 
 fn alice_json() -> Value {
     json!({"id": 1, "email": "alice@example.com", "username": "alice"})
-}
-
-fn assert_answer(case: &str, got: &Answer, status: u16, www: Option<&str>, body: &Value) {
-    assert_eq!(got.status, status, "{case}: status ({})", got.text);
-    assert_eq!(got.content_type, "application/json", "{case}: content type");
-    assert_eq!(
-        got.www_authenticate.as_deref(),
-        www,
-        "{case}: WWW-Authenticate"
-    );
-    assert_eq!(&got.json, body, "{case}: body");
 }
 
 async fn contract_app() -> TestApp {

@@ -314,7 +314,53 @@ pub struct Answer {
     pub text: String,
 }
 
+/// Asserts one recorded contract case: status, `Content-Type: application/json`, the
+/// `WWW-Authenticate` challenge (or none) and the exact JSON body.
+pub fn assert_answer(case: &str, got: &Answer, status: u16, www: Option<&str>, body: &Value) {
+    assert_eq!(got.status, status, "{case}: status ({})", got.text);
+    assert_eq!(got.content_type, "application/json", "{case}: content type");
+    assert_eq!(
+        got.www_authenticate.as_deref(),
+        www,
+        "{case}: WWW-Authenticate"
+    );
+    assert_eq!(&got.json, body, "{case}: body");
+}
+
 impl TestApp {
+    /// Asserts that a form POST to `path` is refused with 403 both without a CSRF token and, with
+    /// the token `form_page` carries, from another site's `Origin`.
+    pub async fn assert_csrf_refused(&self, form_page: &str, path: &str, fields: &[(&str, &str)]) {
+        let res = self
+            .client
+            .post(self.url(path))
+            .form(&fields)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(
+            res.status(),
+            StatusCode::FORBIDDEN,
+            "{path} without a token"
+        );
+        let token = self.csrf_token(form_page).await;
+        let mut with_token = vec![("csrf_token", token.as_str())];
+        with_token.extend_from_slice(fields);
+        let res = self
+            .client
+            .post(self.url(path))
+            .header("Origin", "https://evil.example")
+            .form(&with_token)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(
+            res.status(),
+            StatusCode::FORBIDDEN,
+            "{path} from another site"
+        );
+    }
+
     /// Sends one API request with an optional raw `Authorization` header, from a client without cookies.
     pub async fn api(
         &self,
