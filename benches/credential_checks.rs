@@ -12,7 +12,7 @@ use authlab::users::password;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use rusqlite::{Connection, params};
 
-const STATE: &str = r#"{"authlab.user":"{\"id\":1,\"email\":\"alice@example.com\",\"username\":\"alice\"}","actix_identity.user_id":"\"1\"","authlab.issued_at":"1795753601"}"#;
+const STATE: &str = r#"{"authlab.login":"{\"user\":{\"id\":1,\"email\":\"alice@example.com\",\"username\":\"alice\"},\"issued_at\":1795753601,\"seal\":\"3cc3394af8135bb6b5df8ea217afd19c\"}","actix_identity.user_id":"\"1\""}"#;
 
 fn signed_cookie(c: &mut Criterion) {
     let key = Keys::derive(&Key::generate(), "authlab_cookie");

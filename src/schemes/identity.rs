@@ -25,12 +25,11 @@ use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::timing::Meter;
 
-/// Session-state key of the signed-in user's card.
-const USER: &str = "authlab.user";
-/// Session-state key of the login time (lab clock, Unix seconds).
-const ISSUED_AT: &str = "authlab.issued_at";
-/// Session-state key of the seal: HMAC(cookie key, user id and login time), for sealed rooms.
-const SEAL: &str = "authlab.seal";
+/// Session-state key of the login: who, since when, and (sealed rooms) the seal. One entry, so a
+/// request decodes one value besides actix-identity's user id.
+const LOGIN: &str = "authlab.login";
+/// Bytes of HMAC-SHA256 a seal keeps (128 bits, hex in the state).
+const SEAL_BYTES: usize = 16;
 
 /// What differs between the two rooms besides the store: names and lifetimes.
 #[derive(Debug)]
@@ -50,21 +49,35 @@ pub struct Room {
 
 /// HMAC-SHA256(cookie key, "user id:login time"), not yet finalized.
 fn seal_mac(key: &actix_web::cookie::Key, user_id: i64, issued_at: i64) -> Hmac<Sha256> {
+    use std::io::Write as _;
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.signing())
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-    mac.update(format!("{user_id}:{issued_at}").as_bytes());
+    // Two i64s and a colon fit in 41 bytes: formatted on the stack, not allocated per request.
+    let mut buf = [0u8; 41];
+    let written = {
+        let mut rest = &mut buf[..];
+        let _ = write!(rest, "{user_id}:{issued_at}");
+        41 - rest.len()
+    };
+    mac.update(&buf[..written]);
     mac
 }
 
-/// The seal a login carries, hex.
+/// The seal a login carries: the first [`SEAL_BYTES`] of the HMAC, hex.
 fn seal(key: &actix_web::cookie::Key, user_id: i64, issued_at: i64) -> String {
-    crate::web::hex(&seal_mac(key, user_id, issued_at).finalize().into_bytes())
+    let tag = seal_mac(key, user_id, issued_at).finalize().into_bytes();
+    crate::web::hex(&tag[..SEAL_BYTES])
 }
 
-/// Whether `stored` is the seal of this login under `key` (compared in constant time).
+/// Whether `stored` is the seal of this login under `key` (whole length, compared in constant time).
 fn seal_matches(key: &actix_web::cookie::Key, user_id: i64, issued_at: i64, stored: &str) -> bool {
     crate::web::unhex(stored)
-        .is_some_and(|tag| seal_mac(key, user_id, issued_at).verify_slice(&tag).is_ok())
+        .filter(|tag| tag.len() == SEAL_BYTES)
+        .is_some_and(|tag| {
+            seal_mac(key, user_id, issued_at)
+                .verify_truncated_left(&tag)
+                .is_ok()
+        })
 }
 
 impl Room {
@@ -93,6 +106,18 @@ pub struct UserCard {
     pub username: String,
 }
 
+/// The login as the session state keeps it under [`LOGIN`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Login {
+    /// Who.
+    user: UserCard,
+    /// Login time, lab clock, Unix seconds.
+    issued_at: i64,
+    /// Sealed rooms only: see [`seal`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seal: Option<String>,
+}
+
 /// A request whose identity cookie (and, for sessions, its row) is valid and unexpired.
 pub struct SignedIn {
     /// Who it is.
@@ -101,6 +126,7 @@ pub struct SignedIn {
     pub issued_at: i64,
     /// When this identity ends (lab clock, Unix seconds).
     pub expires_at: i64,
+    seal: Option<String>,
     identity: Identity,
     session: Session,
 }
@@ -116,28 +142,16 @@ impl SignedIn {
         let started = Instant::now();
         let identity = req.get_identity().ok()?;
         let session = req.get_session();
-        let user: Option<UserCard> = session.get(USER).ok().flatten();
-        let issued_at: Option<i64> = session.get(ISSUED_AT).ok().flatten();
-        let id_matches = user
-            .as_ref()
-            .is_some_and(|u| identity.id().ok() == Some(u.id.to_string()));
-        let sealed = !room.sealed
-            || match (&user, issued_at) {
-                (Some(u), Some(at)) => {
-                    let stored: Option<String> = session.get(SEAL).ok().flatten();
-                    stored
-                        .is_some_and(|stored| seal_matches(&state.keys().cookie, u.id, at, &stored))
-                }
-                _ => false,
-            };
-        let signed_in = match (user, issued_at) {
-            (Some(user), Some(issued_at)) if id_matches && sealed => {
-                let expires_at = issued_at + (room.lifetime)(&state.settings).num_seconds();
+        let login: Option<Login> = session.get(LOGIN).ok().flatten();
+        let signed_in = match login {
+            Some(login) if Self::holds(room, state, &identity, &login) => {
+                let expires_at = login.issued_at + (room.lifetime)(&state.settings).num_seconds();
                 if state.clock.unix() < expires_at {
                     Some(SignedIn {
-                        user,
-                        issued_at,
+                        user: login.user,
+                        issued_at: login.issued_at,
                         expires_at,
+                        seal: login.seal,
                         identity,
                         session,
                     })
@@ -150,6 +164,27 @@ impl SignedIn {
         };
         Meter::current().add_auth(started.elapsed(), room.auth_desc);
         signed_in
+    }
+
+    /// Whether `login` belongs to `identity` and, in a sealed room, carries the seal of the
+    /// cookie key in force.
+    fn holds(room: &Room, state: &AppState, identity: &Identity, login: &Login) -> bool {
+        let id_matches =
+            identity.id().ok().and_then(|id| id.parse::<i64>().ok()) == Some(login.user.id);
+        let sealed = !room.sealed
+            || login.seal.as_deref().is_some_and(|stored| {
+                seal_matches(&state.keys().cookie, login.user.id, login.issued_at, stored)
+            });
+        id_matches && sealed
+    }
+
+    /// The login as the state keeps it, with `user` in place of the card.
+    fn login_with(&self, user: UserCard) -> Login {
+        Login {
+            user,
+            issued_at: self.issued_at,
+            seal: self.seal.clone(),
+        }
     }
 
     /// The session this identity lives in.
@@ -255,14 +290,17 @@ pub async fn login(
         .map_err(|e| AppError::Internal(anyhow::anyhow!("identity login: {e}")))?;
     let session = req.get_session();
     let issued_at = state.clock.unix();
-    let mut stored = session
-        .insert(USER, &card)
-        .and_then(|()| session.insert(ISSUED_AT, issued_at));
-    if room.sealed {
-        let seal = seal(&state.keys().cookie, card.id, issued_at);
-        stored = stored.and_then(|()| session.insert(SEAL, seal));
-    }
-    stored.map_err(|e| AppError::Internal(anyhow::anyhow!("session state: {e}")))?;
+    let seal = room
+        .sealed
+        .then(|| seal(&state.keys().cookie, card.id, issued_at));
+    let login = Login {
+        user: card,
+        issued_at,
+        seal,
+    };
+    session
+        .insert(LOGIN, &login)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("session state: {e}")))?;
     let target = if form.next.is_empty() {
         room.me_path()
     } else {
@@ -295,7 +333,7 @@ pub async fn change_username(
     };
     signed_in
         .session
-        .insert(USER, &card)
+        .insert(LOGIN, signed_in.login_with(card))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("session state: {e}")))?;
     Ok(Ok(()))
 }
@@ -591,7 +629,40 @@ async fn replay<P: RoomPages>(
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{SEAL_BYTES, safe_next, seal, seal_matches};
+    use actix_web::cookie::Key;
+
+    #[test]
+    fn a_seal_holds_only_for_its_login_under_its_key_and_whole() {
+        let key = Key::from(&[7u8; 64]);
+        let sealed = seal(&key, 1, 1_795_753_601);
+        assert_eq!(sealed.len(), SEAL_BYTES * 2, "hex of {SEAL_BYTES} bytes");
+        assert!(seal_matches(&key, 1, 1_795_753_601, &sealed));
+        assert!(seal_matches(&key, 1, 1_795_753_601, &sealed.to_uppercase()));
+        assert!(
+            !seal_matches(&key, 2, 1_795_753_601, &sealed),
+            "another user"
+        );
+        assert!(
+            !seal_matches(&key, 1, 1_795_753_602, &sealed),
+            "another login time"
+        );
+        assert!(
+            !seal_matches(&Key::from(&[8u8; 64]), 1, 1_795_753_601, &sealed),
+            "another key"
+        );
+        for cut in [0, 2, SEAL_BYTES] {
+            assert!(
+                !seal_matches(&key, 1, 1_795_753_601, &sealed[..cut]),
+                "a prefix of {cut} digits"
+            );
+        }
+        assert!(
+            !seal_matches(&key, 1, 1_795_753_601, &format!("{sealed}00")),
+            "too long"
+        );
+        assert!(!seal_matches(&key, 1, 1_795_753_601, "not hex"));
+    }
 
     #[test]
     fn only_same_site_paths_are_followed() {
