@@ -147,13 +147,13 @@ fn char_field(value: Option<&Value>, trim: Trim) -> Result<String, &'static str>
     }
 }
 
-/// The `Authorization` header split on ASCII whitespace, as raw bytes (`None` when absent).
-pub fn authorization_parts(req: &HttpRequest) -> Option<Vec<Vec<u8>>> {
+/// The `Authorization` header split on ASCII whitespace, as raw bytes borrowed from the request
+/// (`None` when absent).
+pub fn authorization_parts(req: &HttpRequest) -> Option<Vec<&[u8]>> {
     let raw = req.headers().get(header::AUTHORIZATION)?.as_bytes();
     Some(
         raw.split(|b| b.is_ascii_whitespace() || *b == 0x0b)
             .filter(|part| !part.is_empty())
-            .map(<[u8]>::to_vec)
             .collect(),
     )
 }

@@ -51,8 +51,8 @@ pub fn credentials(req: &HttpRequest) -> Credentials {
         [] => Credentials::None,
         [keyword, ..] if !keyword.eq_ignore_ascii_case(b"token") => Credentials::None,
         [_] => Credentials::Malformed("Invalid token header. No credentials provided."),
-        [_, key] => match String::from_utf8(key.clone()) {
-            Ok(key) => Credentials::Key(key),
+        [_, key] => match std::str::from_utf8(key) {
+            Ok(key) => Credentials::Key(key.to_owned()),
             Err(_) => Credentials::Malformed(
                 "Invalid token header. Token string should not contain invalid characters.",
             ),
