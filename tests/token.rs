@@ -27,6 +27,107 @@ async fn contract_app() -> TestApp {
 }
 
 #[actix_web::test]
+async fn ping_matches_the_contract_and_ignores_authorization() {
+    let app = spawn_app().await;
+    let pong = json!({"ping": "pong"});
+    for (case, path, authorization) in [
+        ("ok", "/api/ping/", None),
+        ("ok without the slash", "/api/ping", None),
+        (
+            "ignores_bad_authorization",
+            "/api/ping/",
+            Some(&b"Token nope"[..]),
+        ),
+        (
+            "ignores a bad bearer",
+            "/api/ping/",
+            Some(&b"Bearer x.y.z"[..]),
+        ),
+    ] {
+        let got = app.api("GET", path, authorization, Body::None).await;
+        assert_answer(case, &got, 200, None, &pong);
+    }
+}
+
+#[actix_web::test]
+async fn drf_authenticates_before_it_reads_the_method_or_the_body() {
+    let app = contract_app().await;
+    let bearer = Some("Bearer realm=\"api\"");
+    let invalid = json!({"detail": "Invalid token."});
+    let bad = Some(&b"Token nope"[..]);
+    let broken = Body::Json("{not json");
+    let plain = Body::Other("text/plain", "hello");
+    // The login keeps DRF's default authentication classes (JWT first): a bad header is 401
+    // whatever the method or the body, and only then come 405, 400 and 415.
+    for (case, method, body) in [
+        ("GET", "GET", Body::None),
+        ("malformed JSON", "POST", broken),
+        ("unsupported media type", "POST", plain),
+    ] {
+        let got = app.api(method, "/token/api/login/", bad, body).await;
+        assert_answer(case, &got, 401, bearer, &invalid);
+    }
+    let got = app.api("GET", "/token/api/login/", None, Body::None).await;
+    assert_answer(
+        "GET",
+        &got,
+        405,
+        None,
+        &json!({"detail": "Method \"GET\" not allowed."}),
+    );
+    assert_eq!(
+        got.allow.as_deref(),
+        Some("POST"),
+        "Allow on the login's 405"
+    );
+    let got = app.api("POST", "/token/api/login/", None, broken).await;
+    assert_eq!(
+        got.status, 400,
+        "a malformed body without credentials: {}",
+        got.text
+    );
+
+    // A protected view: the key first, then the body.
+    let got = app.api("PATCH", "/token/api/me/", bad, broken).await;
+    assert_answer(
+        "PATCH, bad key, malformed JSON",
+        &got,
+        401,
+        Some("Token"),
+        &invalid,
+    );
+    let seeded = format!("Token {SEEDED_KEY}");
+    let got = app
+        .api("PATCH", "/token/api/me/", Some(seeded.as_bytes()), broken)
+        .await;
+    assert_eq!(
+        got.status, 400,
+        "a good key, a malformed body: {}",
+        got.text
+    );
+    let got = app
+        .api(
+            "DELETE",
+            "/token/api/me/",
+            Some(seeded.as_bytes()),
+            Body::None,
+        )
+        .await;
+    assert_answer(
+        "DELETE",
+        &got,
+        405,
+        None,
+        &json!({"detail": "Method \"DELETE\" not allowed."}),
+    );
+    assert_eq!(
+        got.allow.as_deref(),
+        Some("GET, PATCH"),
+        "Allow on /me's 405"
+    );
+}
+
+#[actix_web::test]
 async fn token_obtain_matches_the_contract_case_for_case() {
     let app = contract_app().await;
     let ok = json!({"token": SEEDED_KEY});

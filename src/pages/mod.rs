@@ -1,4 +1,4 @@
-//! The shared pages — overview, sign-up, users — plus `/healthz`, the lab actions and static files.
+//! The shared pages — overview, sign-up, users — plus `/healthz`, `/api/ping`, the lab actions and static files.
 
 pub mod account;
 pub mod agent;
@@ -31,7 +31,8 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
                 .get(account::form)
                 .post(account::submit),
         )
-        .service(web::resource("/healthz").get(healthz));
+        .service(web::resource("/healthz").get(healthz))
+        .service(web::resource("/api/ping").get(ping));
     lab::mount(cfg);
 }
 
@@ -47,6 +48,12 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(json!({ "status": "ok" }).to_string())
+}
+
+/// `GET /api/ping`: the reference Django project's ping view (CONTRACT.md cases 1–2). It has no
+/// authentication classes, so any `Authorization` header is ignored.
+async fn ping() -> HttpResponse {
+    crate::web::drf::json_ok(json!({ "ping": "pong" }))
 }
 
 /// Turns a JSON body problem into the DRF-shaped answer: 415, 413 or 400.

@@ -13,9 +13,17 @@ use serde_json::{Map, Value, json};
 use crate::startup::JSON_LIMIT;
 use crate::web::error::AppError;
 
-/// A DRF request body: a JSON object or a urlencoded form, as a map of fields.
+/// A DRF request body (`request.data`): a JSON object or a urlencoded form. The extractor only
+/// reads it; the fields are parsed when a view first reads them, as DRF parses lazily — after
+/// authentication, so a bad credential is answered (401) before a malformed body (400 or 415).
 #[derive(Debug, Default)]
-pub struct DrfData(pub Map<String, Value>);
+pub struct DrfData {
+    /// The media type, lowercased, without parameters.
+    content_type: String,
+    /// The `Content-Type` header as sent (for the 415 message).
+    declared: String,
+    body: web::Bytes,
+}
 
 impl FromRequest for DrfData {
     type Error = AppError;
@@ -44,32 +52,41 @@ impl FromRequest for DrfData {
             if body.len() > JSON_LIMIT {
                 return Err(AppError::PayloadTooLarge);
             }
-            if body.is_empty() {
-                return Ok(DrfData::default());
-            }
-            if content_type == "application/json" || content_type.ends_with("+json") {
-                parse_json(&body)
-            } else if content_type == "application/x-www-form-urlencoded" {
-                let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-                    .map_err(|e| AppError::BadRequest(format!("Form parse error - {e}")))?;
-                Ok(DrfData(
-                    pairs
-                        .into_iter()
-                        .map(|(k, v)| (k, Value::String(v)))
-                        .collect(),
-                ))
-            } else {
-                Err(AppError::UnsupportedMediaType(declared))
-            }
+            Ok(DrfData {
+                content_type,
+                declared,
+                body,
+            })
         })
     }
 }
 
-fn parse_json(body: &[u8]) -> Result<DrfData, AppError> {
+impl DrfData {
+    /// The fields: 400 for a malformed body, 415 for a media type DRF's parsers do not take.
+    fn fields(&self) -> Result<Map<String, Value>, AppError> {
+        let content_type = self.content_type.as_str();
+        if self.body.is_empty() {
+            Ok(Map::new())
+        } else if content_type == "application/json" || content_type.ends_with("+json") {
+            parse_json(&self.body)
+        } else if content_type == "application/x-www-form-urlencoded" {
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&self.body)
+                .map_err(|e| AppError::BadRequest(format!("Form parse error - {e}")))?;
+            Ok(pairs
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect())
+        } else {
+            Err(AppError::UnsupportedMediaType(self.declared.clone()))
+        }
+    }
+}
+
+fn parse_json(body: &[u8]) -> Result<Map<String, Value>, AppError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| AppError::BadRequest(format!("JSON parse error - {e}")))?;
     let got = match value {
-        Value::Object(map) => return Ok(DrfData(map)),
+        Value::Object(map) => return Ok(map),
         Value::Null => return Err(non_field("No data provided")),
         Value::Array(_) => "list",
         Value::String(_) => "str",
@@ -107,13 +124,14 @@ pub enum Trim {
 }
 
 impl DrfData {
-    /// Validates required `CharField`s in order; all errors come back at once as DRF's field map.
+    /// Parses the body, then validates required `CharField`s in order; all errors come back at once as DRF's field map.
     pub fn char_fields<const N: usize>(
         &self,
         fields: [(&str, Trim); N],
     ) -> Result<[String; N], AppError> {
+        let data = self.fields()?;
         let mut errors = Map::new();
-        let values = fields.map(|(name, trim)| match char_field(self.0.get(name), trim) {
+        let values = fields.map(|(name, trim)| match char_field(data.get(name), trim) {
             Ok(value) => value,
             Err(message) => {
                 errors.insert(name.to_owned(), json!([message]));
@@ -190,12 +208,13 @@ mod tests {
 
     #[test]
     fn char_fields_report_every_problem_with_drf_s_words() {
-        let data = DrfData(
-            json!({"a": null, "b": "  ", "c": 12, "d": true, "e": " x "})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
-        );
+        let data = DrfData {
+            content_type: "application/json".into(),
+            declared: "application/json".into(),
+            body: web::Bytes::from_static(
+                br#"{"a": null, "b": "  ", "c": 12, "d": true, "e": " x "}"#,
+            ),
+        };
         let err = data
             .char_fields([
                 ("a", Trim::Yes),
@@ -218,5 +237,28 @@ mod tests {
         );
         let ok = data.char_fields([("c", Trim::Yes), ("e", Trim::No)]).ok();
         assert_eq!(ok, Some(["12".to_owned(), " x ".to_owned()]));
+    }
+
+    #[test]
+    fn the_body_is_parsed_only_when_its_fields_are_read() {
+        let body = |content_type: &str, text: &'static str| DrfData {
+            content_type: content_type.into(),
+            declared: content_type.into(),
+            body: web::Bytes::from_static(text.as_bytes()),
+        };
+        let field = [("a", Trim::Yes)];
+        let malformed = body("application/json", "{oops").char_fields(field).err();
+        assert!(
+            matches!(malformed, Some(AppError::BadRequest(m)) if m.starts_with("JSON parse error - "))
+        );
+        let plain = body("text/plain", "a=1").char_fields(field).err();
+        assert!(matches!(plain, Some(AppError::UnsupportedMediaType(t)) if t == "text/plain"));
+        let form = body("application/x-www-form-urlencoded", "a=%20x").char_fields(field);
+        assert_eq!(form.ok(), Some(["x".to_owned()]));
+        let empty = body("text/plain", "").char_fields(field).err();
+        assert!(
+            matches!(empty, Some(AppError::Invalid(_))),
+            "no body: the field is required"
+        );
     }
 }

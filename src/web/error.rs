@@ -37,8 +37,13 @@ pub enum AppError {
     #[error("Not found.")]
     NotFound,
     /// 405: the route exists but not with this method.
-    #[error("Method \"{0}\" not allowed.")]
-    MethodNotAllowed(String),
+    #[error("Method \"{method}\" not allowed.")]
+    MethodNotAllowed {
+        /// The method sent.
+        method: String,
+        /// The methods the route takes, for the `Allow` header (empty: no header).
+        allow: &'static str,
+    },
     /// 413: the body is larger than this route accepts.
     #[error("Request body is too large.")]
     PayloadTooLarge,
@@ -105,7 +110,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -126,6 +131,9 @@ impl ResponseError for AppError {
             }
             AppError::Throttled(secs) | AppError::Busy(secs) => {
                 res.insert_header((header::RETRY_AFTER, secs.to_string()));
+            }
+            AppError::MethodNotAllowed { allow, .. } if !allow.is_empty() => {
+                res.insert_header((header::ALLOW, *allow));
             }
             _ => {}
         }
@@ -238,9 +246,11 @@ fn copy_headers(from: &HttpResponse<BoxBody>, to: &mut actix_web::HttpResponseBu
 fn default_detail(status: StatusCode, method: &Method) -> String {
     match status {
         StatusCode::NOT_FOUND => AppError::NotFound.to_string(),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            AppError::MethodNotAllowed(method.to_string()).to_string()
+        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed {
+            method: method.to_string(),
+            allow: "",
         }
+        .to_string(),
         other => other.canonical_reason().unwrap_or("Error").to_owned(),
     }
 }

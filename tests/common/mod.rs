@@ -310,12 +310,14 @@ pub struct Answer {
     pub content_type: String,
     pub www_authenticate: Option<String>,
     pub server_timing: String,
+    pub allow: Option<String>,
     pub json: serde_json::Value,
     pub text: String,
 }
 
 /// Asserts one recorded contract case: status, `Content-Type: application/json`, the
-/// `WWW-Authenticate` challenge (or none) and the exact JSON body.
+/// `WWW-Authenticate` challenge (or none), the exact JSON body, byte for byte as DRF's compact
+/// renderer writes it (the same keys in the same order, no spaces), and `Allow` on a 405.
 pub fn assert_answer(case: &str, got: &Answer, status: u16, www: Option<&str>, body: &Value) {
     assert_eq!(got.status, status, "{case}: status ({})", got.text);
     assert_eq!(got.content_type, "application/json", "{case}: content type");
@@ -325,6 +327,17 @@ pub fn assert_answer(case: &str, got: &Answer, status: u16, www: Option<&str>, b
         "{case}: WWW-Authenticate"
     );
     assert_eq!(&got.json, body, "{case}: body");
+    assert_eq!(
+        got.text,
+        body.to_string(),
+        "{case}: body bytes and key order"
+    );
+    if status == 405 {
+        assert!(
+            got.allow.as_deref().is_some_and(|allow| !allow.is_empty()),
+            "{case}: a 405 names the methods the route takes (Allow)"
+        );
+    }
 }
 
 impl TestApp {
@@ -390,11 +403,12 @@ impl TestApp {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        let (status, content_type, www_authenticate, server_timing) = (
+        let (status, content_type, www_authenticate, server_timing, allow) = (
             res.status().as_u16(),
             header("content-type").unwrap_or_default(),
             header("www-authenticate"),
             header("server-timing").unwrap_or_default(),
+            header("allow"),
         );
         let text = res.text().await.unwrap_or_default();
         Answer {
@@ -402,6 +416,7 @@ impl TestApp {
             content_type,
             www_authenticate,
             server_timing,
+            allow,
             json: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
             text,
         }

@@ -271,7 +271,10 @@ async fn change_username(
 }
 
 async fn authenticated_405(req: HttpRequest, _auth: JwtUser) -> Result<HttpResponse, AppError> {
-    Err(AppError::MethodNotAllowed(req.method().to_string()))
+    Err(AppError::MethodNotAllowed {
+        method: req.method().to_string(),
+        allow: "GET, PATCH",
+    })
 }
 
 /// `GET /jwt/api/claims`: answers from the verified claims alone — zero queries: the truly

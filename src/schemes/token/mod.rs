@@ -28,7 +28,11 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/token")
             .service(web::resource("").get(page))
-            .service(web::resource("/api/login").post(login))
+            .service(
+                web::resource("/api/login")
+                    .post(login)
+                    .default_service(web::to(login_405)),
+            )
             .service(
                 web::resource("/api/me")
                     .get(me)
@@ -70,9 +74,21 @@ async fn me(auth: TokenUser) -> HttpResponse {
     user_json(&auth.user)
 }
 
+/// Any other method on the login: DRF authenticates first (a bad `Authorization` is 401), then 405.
+async fn login_405(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    crate::schemes::jwt::extractor::authenticate_default(&req).await?;
+    Err(AppError::MethodNotAllowed {
+        method: req.method().to_string(),
+        allow: "POST",
+    })
+}
+
 /// Any other method on `/token/api/me`: authentication first (401), then 405 — DRF's order.
 async fn authenticated_405(req: HttpRequest, _auth: TokenUser) -> Result<HttpResponse, AppError> {
-    Err(AppError::MethodNotAllowed(req.method().to_string()))
+    Err(AppError::MethodNotAllowed {
+        method: req.method().to_string(),
+        allow: "GET, PATCH",
+    })
 }
 
 /// `PATCH /token/api/me` `{"username": …}`: no CSRF token — a header the browser never adds by
