@@ -142,6 +142,7 @@ pub const JS_KEYS: &[&str] = &[
     "js.compare.login_failed",
     "js.compare.skipped",
     "js.compare.devices_server",
+    "js.compare.devices_first_after",
     "js.compare.devices_after",
     "js.compare.reset_confirm",
 ];

@@ -167,12 +167,16 @@
       var s = d.server || {};
       var lines = [
         lab.t("js.compare.devices_server", { sessions: s.session_rows, tokens: s.token_rows, families: s.jwt_families }),
-        s.same_token ? lab.t("js.token.same_key") : lab.t("js.token.different_key"),
-        lab.t("js.compare.devices_after")
+        s.same_token ? lab.t("js.token.same_key") : lab.t("js.token.different_key")
       ];
-      (d.second_device_after_first_logs_out || []).forEach(function (cell) {
-        lines.push("  " + cell.column + ": " + (cell.accepted ? "✓ " : "✗ ") + cell.status + " " + cell.answer);
-      });
+      var cells = function (label, list) {
+        lines.push(label);
+        (list || []).forEach(function (cell) {
+          lines.push("  " + cell.column + ": " + (cell.accepted ? "✓ " : "✗ ") + cell.status + " " + cell.answer);
+        });
+      };
+      cells(lab.t("js.compare.devices_first_after"), d.first_device_replayed_after_logout);
+      cells(lab.t("js.compare.devices_after"), d.second_device_after_first_logs_out);
       lab.show(byId("devices-result"), lines.join("\n"));
     });
   }

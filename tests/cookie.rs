@@ -549,8 +549,13 @@ async fn the_per_browser_code_differs_between_browsers() {
             .and_then(|r| r.split('<').next())
             .map(str::to_owned)
     };
+    app.cookie_login(&TestUser::ALICE).await;
     let (_, first) = app.page("/cookie").await;
     let (_, again) = app.page("/cookie").await;
+    assert!(
+        first.contains("id=\"who\""),
+        "the first browser is logged in"
+    );
     let other = common::browser()
         .get(app.url("/cookie"))
         .send()
@@ -570,7 +575,10 @@ async fn the_per_browser_code_differs_between_browsers() {
         code(&other),
         "another browser has its own jar"
     );
-    assert!(!other.contains("id=\"who\""), "and is not logged in");
+    assert!(
+        !other.contains("id=\"who\""),
+        "and is not logged in: the login lives in the first browser's jar"
+    );
 }
 
 #[actix_web::test]

@@ -1262,6 +1262,44 @@ async fn claims_costs_no_query_and_me_costs_one() {
 }
 
 #[actix_web::test]
+async fn the_server_keeps_the_refresh_token_and_nothing_of_the_access_token() {
+    let app = jwt_app().await;
+    let (access, refresh) = pair(&app).await;
+    let jti = |token: &str| {
+        decode(token.split('.').nth(1).unwrap_or_default())["jti"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (access_jti, refresh_jti) = (jti(&access), jti(&refresh));
+    let stored = |jti: &str| {
+        app.query_one::<i64>(&format!(
+            "SELECT COUNT(*) FROM jwt_outstanding WHERE jti = '{jti}'"
+        ))
+    };
+    assert_eq!(stored(&refresh_jti), 1, "the refresh token is remembered");
+    assert_eq!(stored(&access_jti), 0, "the access token is not");
+    let stored_access: i64 = app.query_one(&format!(
+        "SELECT COUNT(*) FROM jwt_outstanding WHERE token = '{access}'"
+    ));
+    assert_eq!(stored_access, 0);
+
+    // The server panel says the same, from the same tables.
+    let inspect = app
+        .api(
+            "GET",
+            "/jwt/api/inspect",
+            Some(&bearer(&access)),
+            Body::None,
+        )
+        .await;
+    assert_eq!(inspect.status, 200, "{}", inspect.text);
+    assert_eq!(inspect.json["access_rows"], 0);
+    assert_eq!(inspect.json["refresh_rows"][0]["jti"], refresh_jti.as_str());
+    assert_eq!(inspect.json["totals"]["outstanding"], 1);
+}
+
+#[actix_web::test]
 async fn any_server_with_the_key_accepts_the_token() {
     let first = jwt_app().await;
     let (access, _) = pair(&first).await;

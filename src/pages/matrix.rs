@@ -272,8 +272,9 @@ pub async fn two_devices(
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))??;
         agent.logout_everywhere(&first).await?;
-        let mut after = Vec::new();
+        let (mut first_after, mut after) = (Vec::new(), Vec::new());
         for column in Column::ALL {
+            first_after.push(cell(column, &agent.replay(column, &first).await?));
             after.push(cell(column, &agent.replay(column, &second).await?));
         }
         anyhow::Ok(json!({
@@ -284,6 +285,7 @@ pub async fn two_devices(
                 "same_token": first.token == second.token,
                 "jwt_families": families,
             },
+            "first_device_replayed_after_logout": first_after,
             "second_device_after_first_logs_out": after,
         }))
     }

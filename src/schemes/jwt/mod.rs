@@ -298,7 +298,8 @@ pub struct Inspect {
     pub user: Option<Value>,
     /// The `Authorization` header as received and its size.
     pub wire: Wire,
-    /// Access tokens stored by the server: always zero.
+    /// Rows the server holds for the access token this request presented (its `jti` looked up in
+    /// `jwt_outstanding`, counted rather than assumed): zero, since access tokens are never stored.
     pub access_rows: i64,
     /// This user's refresh tokens, newest first.
     pub refresh_rows: Vec<store::RefreshRow>,
@@ -315,13 +316,18 @@ async fn inspect(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Inspect>, AppError> {
     let user_id = auth.0.as_ref().map(|a| a.user.id);
-    let (refresh_rows, totals) = db
+    let access_jti = auth.0.as_ref().map(|a| a.token.jti());
+    let (refresh_rows, totals, access_rows) = db
         .run(move |c| -> rusqlite::Result<_> {
             let rows = match user_id {
                 Some(id) => store::for_user(c, id, 20)?,
                 None => Vec::new(),
             };
-            Ok((rows, store::totals(c)?))
+            let access_rows = match access_jti {
+                Some(jti) => store::rows_with_jti(c, &jti)?,
+                None => 0,
+            };
+            Ok((rows, store::totals(c)?, access_rows))
         })
         .await??;
     Ok(web::Json(Inspect {
@@ -330,7 +336,7 @@ async fn inspect(
             |a| json!({ "id": a.user.id, "email": a.user.email, "username": a.user.username }),
         ),
         wire: authorization_wire(&req),
-        access_rows: 0,
+        access_rows,
         refresh_rows,
         totals,
         now: state.clock.unix(),

@@ -184,6 +184,12 @@ pub struct Totals {
     pub blacklisted: i64,
 }
 
+/// How many remembered tokens carry `jti` (0 or 1: the column is unique).
+pub fn rows_with_jti(c: &Connection, jti: &str) -> rusqlite::Result<i64> {
+    c.prepare_cached("SELECT COUNT(*) FROM jwt_outstanding WHERE jti = ?1")?
+        .query_row([jti], |r| r.get(0))
+}
+
 /// Counts both tables.
 pub fn totals(c: &Connection) -> rusqlite::Result<Totals> {
     c.query_row(
