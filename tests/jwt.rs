@@ -127,6 +127,34 @@ fn assert_issued(token: &str, kind: &str, lifetime: i64) {
     );
 }
 
+/// Checks a successful obtain (`refresh` first) or rotation (`access` first): the keys in that
+/// order and both tokens issued as simplejwt issues them.
+fn assert_pair(case: &str, got: &common::Answer, keys: [&str; 2]) {
+    assert_eq!(got.status, 200, "{case}: {}", got.text);
+    assert_eq!(got.content_type, "application/json", "{case}");
+    let order: Vec<&str> = got
+        .json
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(order, keys, "{case}: keys in simplejwt's order");
+    assert!(
+        got.text.starts_with(&format!("{{\"{}\":", keys[0])),
+        "{case}: {}",
+        got.text
+    );
+    assert_issued(
+        got.json["access"].as_str().unwrap_or_default(),
+        "access",
+        300,
+    );
+    assert_issued(
+        got.json["refresh"].as_str().unwrap_or_default(),
+        "refresh",
+        86_400,
+    );
+}
+
 fn not_valid(detail: &str) -> Value {
     json!({"detail": detail, "code": "token_not_valid"})
 }
@@ -210,10 +238,8 @@ async fn jwt_obtain_matches_the_contract_case_for_case() {
             Body::Json(ALICE),
         )
         .await;
-    assert_eq!(
-        ignored.status, 200,
-        "ignores_bad_authorization: simplejwt views have no authentication classes"
-    );
+    // ignores_bad_authorization: simplejwt views have no authentication classes.
+    assert_pair("ignores_bad_authorization", &ignored, ["refresh", "access"]);
 
     let no_account = json!({"detail": "No active account found with the given credentials"});
     let cases: Vec<(&str, &str, Body, u16, Option<&str>, Value)> = vec![
@@ -526,7 +552,7 @@ async fn jwt_refresh_and_blacklist_match_the_contract_case_for_case() {
             Body::Json(&refresh_body(&r2_rotated)),
         )
         .await;
-    assert_eq!(got.status, 200, "rotated_refresh_ok: {}", got.text);
+    assert_pair("rotated_refresh_ok", &got, ["access", "refresh"]);
     let r2_twice = got.json["refresh"].as_str().unwrap_or_default().to_owned();
     let got = app
         .api(
@@ -536,7 +562,7 @@ async fn jwt_refresh_and_blacklist_match_the_contract_case_for_case() {
             Body::Form(&[("refresh", &r2_twice)]),
         )
         .await;
-    assert_eq!(got.status, 200, "form_ok: {}", got.text);
+    assert_pair("form_ok", &got, ["access", "refresh"]);
     let r2_thrice = got.json["refresh"].as_str().unwrap_or_default().to_owned();
 
     let now = app.state.clock.unix();
@@ -1125,13 +1151,22 @@ async fn expiry_follows_the_lab_clock_and_the_refresh_token_carries_on() {
             Body::Json(&json!({"refresh": refresh}).to_string()),
         )
         .await;
-    assert_eq!(got.status, 200);
+    assert_pair(
+        "refreshed after the access token expired",
+        &got,
+        ["access", "refresh"],
+    );
     let new_access = got.json["access"].as_str().unwrap_or_default().to_owned();
-    assert_eq!(
-        app.api("GET", "/jwt/api/me", Some(&bearer(&new_access)), Body::None)
-            .await
-            .status,
-        200
+    // 73 refreshed_access_ok.
+    let me = app
+        .api("GET", "/jwt/api/me", Some(&bearer(&new_access)), Body::None)
+        .await;
+    assert_answer(
+        "refreshed_access_ok",
+        &me,
+        200,
+        None,
+        &json!({"id": 1, "email": "alice@example.com", "username": "alice"}),
     );
     app.advance_clock("1d").await;
     let stale = got.json["refresh"].as_str().unwrap_or_default().to_owned();
