@@ -45,46 +45,49 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// A fresh pair for `user_id` in `family`; the refresh token is remembered.
-async fn issue_pair(
-    db: &Db,
-    state: &AppState,
+/// A fresh pair for one user, signed; the refresh token is not remembered yet.
+struct Pair {
+    access: String,
+    refresh: String,
+    refresh_claims: Claims,
     user_id: i64,
-    family: String,
-) -> Result<(String, String), AppError> {
-    let now = state.clock.unix();
-    let refresh = Claims::new(
-        Kind::Refresh,
-        user_id,
-        now,
-        state.settings.refresh_ttl.get().num_seconds(),
-    );
-    let access = Claims::new(
-        Kind::Access,
-        user_id,
-        now,
-        state.settings.access_ttl.get().num_seconds(),
-    );
-    let refresh_token = refresh
-        .sign(&state.keys().jwt)
-        .map_err(AppError::Internal)?;
-    let access_token = access.sign(&state.keys().jwt).map_err(AppError::Internal)?;
-    let stored = refresh_token.clone();
-    db.run(move |c| {
-        store::record(
-            c,
-            &Outstanding {
-                jti: &refresh.jti,
-                user_id: Some(user_id),
-                family: &family,
-                token: &stored,
-                created_at: refresh.iat,
-                expires_at: refresh.exp,
-            },
-        )
-    })
-    .await??;
-    Ok((access_token, refresh_token))
+}
+
+impl Pair {
+    fn mint(state: &AppState, user_id: i64) -> Result<Pair, AppError> {
+        let now = state.clock.unix();
+        let refresh_claims = Claims::new(
+            Kind::Refresh,
+            user_id,
+            now,
+            state.settings.refresh_ttl.get().num_seconds(),
+        );
+        let access = Claims::new(
+            Kind::Access,
+            user_id,
+            now,
+            state.settings.access_ttl.get().num_seconds(),
+        );
+        Ok(Pair {
+            refresh: refresh_claims
+                .sign(&state.keys().jwt)
+                .map_err(AppError::Internal)?,
+            access: access.sign(&state.keys().jwt).map_err(AppError::Internal)?,
+            refresh_claims,
+            user_id,
+        })
+    }
+
+    /// Its refresh token, to be remembered.
+    fn issued(&self) -> store::Issued<'_> {
+        store::Issued {
+            jti: &self.refresh_claims.jti,
+            user_id: self.user_id,
+            token: &self.refresh,
+            created_at: self.refresh_claims.iat,
+            expires_at: self.refresh_claims.exp,
+        }
+    }
 }
 
 /// `POST /jwt/api/token`: `email` + `password` → `{"refresh", "access"}`. A new family per login.
@@ -107,8 +110,13 @@ async fn obtain(
         Err(LoginError::Throttled(secs)) => return Err(AppError::Throttled(secs)),
         Err(LoginError::Server(e)) => return Err(e),
     };
-    let (access, refresh) = issue_pair(&db, &state, user.id, claims::new_jti()).await?;
-    Ok(json_ok(json!({ "refresh": refresh, "access": access })))
+    let pair = std::sync::Arc::new(Pair::mint(&state, user.id)?);
+    let (remembered, family) = (pair.clone(), claims::new_jti());
+    db.run(move |c| store::record(c, &remembered.issued().in_family(&family)))
+        .await??;
+    Ok(json_ok(
+        json!({ "refresh": pair.refresh, "access": pair.access }),
+    ))
 }
 
 fn verified_refresh(token: &str, state: &AppState) -> Result<Verified, AppError> {
@@ -159,6 +167,7 @@ async fn refresh(
             store::rotate(
                 c,
                 &outstanding(&verified, None, &jti, &presented, &jti, now),
+                None,
                 now,
             )
         })
@@ -186,23 +195,25 @@ async fn refresh(
         Some(_) => {}
     }
     let now = state.clock.unix();
-    let presented = raw.clone();
-    let verified = token.clone();
+    // The successor is minted first and remembered in the rotation's own transaction, so a replay
+    // of the old token can never revoke the family in between and miss it.
+    let pair = std::sync::Arc::new(Pair::mint(&state, user_id)?);
+    let (presented, verified, successor) = (raw.clone(), token.clone(), pair.clone());
     let new_family = claims::new_jti();
     let rotation = db
         .run(move |c| {
             store::rotate(
                 c,
                 &outstanding(&verified, Some(user_id), &new_family, &presented, &jti, now),
+                Some(successor.issued()),
                 now,
             )
         })
         .await??;
     match rotation {
-        Rotation::Rotated { family } => {
-            let (access, refresh) = issue_pair(&db, &state, user_id, family).await?;
-            Ok(json_ok(json!({ "access": access, "refresh": refresh })))
-        }
+        Rotation::Rotated { .. } => Ok(json_ok(
+            json!({ "access": pair.access, "refresh": pair.refresh }),
+        )),
         Rotation::Reused | Rotation::Blacklisted => Err(not_valid_blacklisted()),
     }
 }

@@ -37,6 +37,35 @@ pub struct Outstanding<'a> {
     pub expires_at: i64,
 }
 
+/// A refresh token just issued, before it is remembered in a family.
+#[derive(Debug, Clone, Copy)]
+pub struct Issued<'a> {
+    /// Its `jti`.
+    pub jti: &'a str,
+    /// Its owner.
+    pub user_id: i64,
+    /// The token itself.
+    pub token: &'a str,
+    /// Issued at.
+    pub created_at: i64,
+    /// Expires at.
+    pub expires_at: i64,
+}
+
+impl<'a> Issued<'a> {
+    /// The token as remembered in `family`.
+    pub fn in_family(self, family: &'a str) -> Outstanding<'a> {
+        Outstanding {
+            jti: self.jti,
+            user_id: Some(self.user_id),
+            family,
+            token: self.token,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
 /// Remembers an issued refresh token.
 pub fn record(c: &Connection, t: &Outstanding<'_>) -> rusqlite::Result<i64> {
     c.prepare_cached(
@@ -69,13 +98,21 @@ pub fn is_blacklisted(c: &Connection, jti: &str) -> rusqlite::Result<bool> {
 
 /// Rotates a verified refresh token, in one transaction: exactly one of two racing requests wins.
 /// A token the server never saw (signed with its key, but issued elsewhere) is remembered first.
-pub fn rotate(c: &Connection, presented: &Outstanding<'_>, now: i64) -> rusqlite::Result<Rotation> {
-    crate::db::in_transaction(c, |c| rotate_in_transaction(c, presented, now))
+/// The winner's `successor` joins the family in the same transaction, so a replay of the old token
+/// that revokes the family cannot slip in before it is there.
+pub fn rotate(
+    c: &Connection,
+    presented: &Outstanding<'_>,
+    successor: Option<Issued<'_>>,
+    now: i64,
+) -> rusqlite::Result<Rotation> {
+    crate::db::in_transaction(c, |c| rotate_in_transaction(c, presented, successor, now))
 }
 
 fn rotate_in_transaction(
     c: &Connection,
     presented: &Outstanding<'_>,
+    successor: Option<Issued<'_>>,
     now: i64,
 ) -> rusqlite::Result<Rotation> {
     let id = record(c, presented)?;
@@ -101,6 +138,9 @@ fn rotate_in_transaction(
         return Ok(Rotation::Reused);
     }
     blacklist_id(c, id, now)?;
+    if let Some(next) = successor {
+        record(c, &next.in_family(&family))?;
+    }
     Ok(Rotation::Rotated { family })
 }
 
@@ -202,4 +242,66 @@ pub fn totals(c: &Connection) -> rusqlite::Result<Totals> {
             })
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token<'a>(jti: &'a str, family: &'a str) -> Outstanding<'a> {
+        Outstanding {
+            jti,
+            user_id: Some(1),
+            family,
+            token: jti,
+            created_at: 0,
+            expires_at: 100,
+        }
+    }
+
+    fn issued(jti: &str) -> Issued<'_> {
+        Issued {
+            jti,
+            user_id: 1,
+            token: jti,
+            created_at: 1,
+            expires_at: 101,
+        }
+    }
+
+    #[test]
+    fn the_successor_joins_the_family_in_the_rotation_and_falls_with_it() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let pool = crate::db::open(&dir.path().join("t.sqlite3")).expect("opens");
+        let c = pool.get().expect("a connection");
+        record(&c, &token("r1", "f")).expect("r1");
+
+        let first = rotate(&c, &token("r1", "unused"), Some(issued("r2")), 10).expect("rotates");
+        assert!(matches!(first, Rotation::Rotated { ref family } if family == "f"));
+        let family: String = c
+            .query_row(
+                "SELECT family FROM jwt_outstanding WHERE jti = 'r2'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("r2 is remembered by the rotation itself");
+        assert_eq!(family, "f");
+        assert!(!is_blacklisted(&c, "r2").expect("reads"));
+
+        // Replaying r1 revokes the family, successor included; the replay records no successor.
+        let replay = rotate(&c, &token("r1", "unused"), Some(issued("r3")), 11).expect("runs");
+        assert!(matches!(replay, Rotation::Reused));
+        assert!(
+            is_blacklisted(&c, "r2").expect("reads"),
+            "the winner's token falls too"
+        );
+        let r3: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM jwt_outstanding WHERE jti = 'r3'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("counts");
+        assert_eq!(r3, 0, "a refused rotation remembers nothing new");
+    }
 }
