@@ -70,7 +70,7 @@ pub struct Settings {
     #[arg(long, env = "AUTHLAB_LOGIN_THROTTLE", default_value = "5/15m")]
     pub login_throttle: Throttle,
 
-    /// Key for signed cookies: 64 bytes, base64 or raw. Generated once and stored in the database when absent.
+    /// Key that seals cookie logins (a new key ends them all): 64 bytes, base64 or raw. Generated once and stored in the database when absent.
     #[arg(long, env = "AUTHLAB_COOKIE_KEY", hide_env_values = true)]
     pub cookie_key: Option<Secret>,
 

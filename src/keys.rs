@@ -18,11 +18,14 @@ pub const CSRF_KEY_MIN_BYTES: usize = 32;
 /// The keys in force.
 #[derive(Clone)]
 pub struct Keys {
-    /// Signs the cookie scheme's cookie (replaced by the key-rotation lab).
+    /// The cookie room's key: it seals every cookie login (the seal inside the signed state), so
+    /// replacing it — the key-rotation lab — ends them all at once.
     pub cookie: Key,
-    /// Signs the session scheme's `sessionid` (never rotated: rotating the cookie and JWT keys
-    /// must leave server-side sessions alive, which is the lesson of the rotation row).
-    pub session_cookie: Key,
+    /// Signs both rooms' identity cookies, `authlab_cookie` and `sessionid`, each under a key
+    /// derived for its name. Never rotated: the session middleware keeps the key it started
+    /// with, so a rotated one would not survive a restart (the seal does the ending), and
+    /// rotating must leave server-side sessions alive, which is the lesson of the rotation row.
+    pub signing: Key,
     /// HS256 secret for JWTs, used as given.
     pub jwt: JwtSecret,
     /// HMAC key for CSRF tokens.
@@ -47,7 +50,7 @@ impl Keys {
     }
 
     /// Replaces the cookie key and the JWT secret with fresh random ones, in the database too
-    /// (the key-rotation lab). The CSRF and session-cookie keys stay.
+    /// (the key-rotation lab). The CSRF and signing keys stay.
     pub fn rotate(&self, pool: &Pool) -> anyhow::Result<Keys> {
         let (cookie, jwt) = db::with_conn(pool, |c| -> rusqlite::Result<_> {
             Ok((
@@ -93,10 +96,10 @@ impl Keys {
             CSRF_KEY_MIN_BYTES,
             "AUTHLAB_CSRF_KEY",
         )?;
-        let session_cookie = stored(pool, "session_cookie_key", COOKIE_KEY_BYTES)?;
+        let signing = stored(pool, "session_cookie_key", COOKIE_KEY_BYTES)?;
         Ok(Keys {
             cookie: Key::from(&cookie[..COOKIE_KEY_BYTES]),
-            session_cookie: Key::from(&session_cookie[..COOKIE_KEY_BYTES]),
+            signing: Key::from(&signing[..COOKIE_KEY_BYTES]),
             jwt: JwtSecret::new(jwt),
             csrf,
         })

@@ -388,6 +388,31 @@ async fn the_identity_survives_a_restart_with_the_same_key_and_dies_with_a_new_o
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
+#[actix_web::test]
+async fn a_login_made_after_a_key_rotation_survives_a_restart() {
+    let app = spawn_app().await;
+    let res = app
+        .post_json("/lab/rotate-keys", &serde_json::json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let copy = signed_cookie(&app, &TestUser::ALICE).await;
+    let res = app
+        .get_with_cookie("/cookie/api/me", &format!("{COOKIE}={copy}"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "logged in after the rotation");
+    app.stop().await;
+
+    let restarted = spawn_app_on(&app.db_path, |_| {}).await;
+    let res = restarted
+        .get_with_cookie("/cookie/api/me", &format!("{COOKIE}={copy}"))
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "the rotated key was stored and the cookie's signing key never changes"
+    );
+}
+
 fn flip(c: char) -> char {
     match c {
         'a' => 'b',

@@ -50,7 +50,7 @@ pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState) {
     let max_age = state.settings.cookie_max_age.get().num_seconds();
     let sessions = SessionMiddleware::builder(
         CookieSessionStore::default(),
-        Keys::derive(&state.keys().cookie, ROOM.cookie_name),
+        Keys::derive(&state.keys().signing, ROOM.cookie_name),
     )
     .cookie_name(ROOM.cookie_name.to_owned())
     .cookie_content_security(CookieContentSecurity::Signed)

@@ -58,22 +58,20 @@ pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState, pool: &Pool) {
         settings.session_idle.get(),
         settings.session_max.get(),
     );
-    let sessions = SessionMiddleware::builder(
-        store,
-        Keys::derive(&state.keys().session_cookie, ROOM.cookie_name),
-    )
-    .cookie_name(ROOM.cookie_name.to_owned())
-    .cookie_content_security(CookieContentSecurity::Signed)
-    .cookie_secure(settings.secure_cookies())
-    .cookie_http_only(true)
-    .cookie_same_site(SameSite::Lax)
-    .cookie_path("/".to_owned())
-    .session_lifecycle(
-        PersistentSession::default().session_ttl(time::Duration::seconds(
-            settings.session_max.get().num_seconds(),
-        )),
-    )
-    .build();
+    let sessions =
+        SessionMiddleware::builder(store, Keys::derive(&state.keys().signing, ROOM.cookie_name))
+            .cookie_name(ROOM.cookie_name.to_owned())
+            .cookie_content_security(CookieContentSecurity::Signed)
+            .cookie_secure(settings.secure_cookies())
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_path("/".to_owned())
+            .session_lifecycle(
+                PersistentSession::default().session_ttl(time::Duration::seconds(
+                    settings.session_max.get().num_seconds(),
+                )),
+            )
+            .build();
     cfg.service(
         web::scope("/session")
             .configure(identity::routes::<SessionPages>)
@@ -93,12 +91,9 @@ pub fn current_key(req: &HttpRequest, state: &AppState) -> Option<String> {
     let cookie = req.cookie(ROOM.cookie_name)?;
     let mut jar = CookieJar::new();
     jar.add_original(cookie);
-    jar.signed(&Keys::derive(
-        &state.keys().session_cookie,
-        ROOM.cookie_name,
-    ))
-    .get(ROOM.cookie_name)
-    .map(|c| c.value().to_owned())
+    jar.signed(&Keys::derive(&state.keys().signing, ROOM.cookie_name))
+        .get(ROOM.cookie_name)
+        .map(|c| c.value().to_owned())
 }
 
 /// Browser and wire panels: what the request itself carries (no query).
