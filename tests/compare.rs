@@ -72,6 +72,31 @@ async fn the_matrix_leaves_key_rotation_out_unless_asked() {
 }
 
 #[actix_web::test]
+async fn labs_whose_own_logins_are_throttled_say_so_instead_of_showing_made_up_cells() {
+    let app = spawn_app().await;
+    // Enough failed logins from this address (127.0.0.1, the labs' own too) to throttle it.
+    for i in 0..21 {
+        let body =
+            format!(r#"{{"username": "nobody{i}@example.com", "password": "wrong-pass-1"}}"#);
+        app.api("POST", "/token/api/login", None, Body::Json(&body))
+            .await;
+    }
+    for lab in ["/lab/matrix", "/lab/two-devices"] {
+        let res = app.post_json(lab, &json!({})).await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{lab}");
+        assert!(res.headers().contains_key("retry-after"), "{lab}");
+        let body: Value = res.json().await.unwrap_or_default();
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("Request was throttled.")),
+            "{lab}: {body}"
+        );
+    }
+    assert_eq!(app.user_count(), 3, "no throwaway user is left behind");
+}
+
+#[actix_web::test]
 async fn two_devices_show_two_sessions_one_shared_key_and_two_jwt_families() {
     let app = spawn_app().await;
     let result: Value = app

@@ -5,7 +5,9 @@
 use serde_json::{Value, json};
 
 use crate::startup::AppState;
+use crate::users::password;
 use crate::web::csrf::{self, CSRF_COOKIE};
+use crate::web::error::AppError;
 use crate::web::replay::{self, Replayed};
 
 /// One scheme credential a lab replays.
@@ -59,6 +61,22 @@ pub struct Credentials {
     pub access: String,
     /// JWT refresh token.
     pub refresh: String,
+}
+
+/// A login the lab made: its answer when it succeeded (a 2xx, or the form's 303), else the refusal
+/// passed on — 429 and 503 with their `Retry-After` — or a 500 for anything else.
+fn logged_in(answer: anyhow::Result<Replayed>) -> Result<Replayed, AppError> {
+    let answer = answer.map_err(AppError::Internal)?;
+    let retry = |default: u64| answer.retry_after.unwrap_or(default);
+    match answer.status {
+        200..=299 | 303 => Ok(answer),
+        429 => Err(AppError::Throttled(retry(60))),
+        503 => Err(AppError::Busy(retry(password::BUSY_RETRY_AFTER_SECS))),
+        status => Err(AppError::Internal(anyhow::anyhow!(
+            "the lab's own login answered {status}: {}",
+            answer.body.chars().take(200).collect::<String>()
+        ))),
+    }
 }
 
 /// A server-driven client with its own CSRF seed.
@@ -133,33 +151,37 @@ impl<'a> Agent<'a> {
         self.send("GET", path, headers, None).await
     }
 
-    /// Logs in to all four schemes as `email`.
+    /// Logs in to all four schemes as `email`. A login the server refuses (throttled, or every
+    /// hashing place taken) fails the whole lab with that refusal, rather than filling its cells
+    /// with answers to credentials that were never handed out.
     pub async fn login_everywhere(
         &self,
         email: &str,
         password: &str,
-    ) -> anyhow::Result<Credentials> {
+    ) -> Result<Credentials, AppError> {
         let form = [("email", email), ("password", password)];
-        let cookie = self.form("/cookie/login", "", &form).await?;
-        let session = self.form("/session/login", "", &form).await?;
-        let token = self
-            .json(
+        let cookie = logged_in(self.form("/cookie/login", "", &form).await)?;
+        let session = logged_in(self.form("/session/login", "", &form).await)?;
+        let token = logged_in(
+            self.json(
                 "POST",
                 "/token/api/login",
                 None,
                 &json!({ "username": email, "password": password }),
             )
-            .await?
-            .json();
-        let pair = self
-            .json(
+            .await,
+        )?
+        .json();
+        let pair = logged_in(
+            self.json(
                 "POST",
                 "/jwt/api/token",
                 None,
                 &json!({ "email": email, "password": password }),
             )
-            .await?
-            .json();
+            .await,
+        )?
+        .json();
         let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
         Ok(Credentials {
             cookie: cookie

@@ -164,10 +164,13 @@ async fn run_event(
     event: Event,
 ) -> Result<Row, AppError> {
     let user = throwaway(db, state, "matrix").await?;
-    let creds = agent
-        .login_everywhere(&user.email, &user.password)
-        .await
-        .map_err(AppError::Internal)?;
+    let creds = match agent.login_everywhere(&user.email, &user.password).await {
+        Ok(creds) => creds,
+        Err(refused) => {
+            forget(db, &user).await?;
+            return Err(refused);
+        }
+    };
     // The clock rows move the shared lab clock and undo exactly their own move afterwards.
     let moved = match event {
         Event::Clock10m => Duration::minutes(10),
@@ -269,15 +272,22 @@ pub async fn two_devices(
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
             })
+            .await??;
+        agent
+            .logout_everywhere(&first)
             .await
-            .map_err(|e| anyhow::anyhow!("{e}"))??;
-        agent.logout_everywhere(&first).await?;
+            .map_err(AppError::Internal)?;
         let (mut first_after, mut after) = (Vec::new(), Vec::new());
         for column in Column::ALL {
-            first_after.push(cell(column, &agent.replay(column, &first).await?));
-            after.push(cell(column, &agent.replay(column, &second).await?));
+            for (creds, cells) in [(&first, &mut first_after), (&second, &mut after)] {
+                let answer = agent
+                    .replay(column, creds)
+                    .await
+                    .map_err(AppError::Internal)?;
+                cells.push(cell(column, &answer));
+            }
         }
-        anyhow::Ok(json!({
+        Ok::<_, AppError>(json!({
             "server": {
                 "cookie_rows": 0,
                 "session_rows": sessions,
@@ -291,5 +301,5 @@ pub async fn two_devices(
     }
     .await;
     forget(&db, &user).await?;
-    Ok(HttpResponse::Ok().json(result.map_err(AppError::Internal)?))
+    Ok(HttpResponse::Ok().json(result?))
 }

@@ -21,6 +21,9 @@ pub struct Replayed {
     pub body: String,
     /// The `Server-Timing` header, if any.
     pub server_timing: Option<String>,
+    /// The `Retry-After` header in seconds, if any.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
     /// The `Set-Cookie` headers, as `name=value` pairs (attributes dropped).
     #[serde(skip)]
     pub set_cookies: Vec<(String, String)>,
@@ -111,6 +114,10 @@ fn parse(answer: &str) -> anyhow::Result<Replayed> {
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case("server-timing"))
         .map(|(_, value)| (*value).to_owned());
+    let retry_after = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("retry-after"))
+        .and_then(|(_, value)| value.parse().ok());
     let set_cookies = headers
         .iter()
         .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
@@ -121,6 +128,7 @@ fn parse(answer: &str) -> anyhow::Result<Replayed> {
         status,
         body: body.to_owned(),
         server_timing,
+        retry_after,
         set_cookies,
     })
 }
