@@ -240,6 +240,15 @@ async fn jwt_obtain_matches_the_contract_case_for_case() {
         .await;
     // ignores_bad_authorization: simplejwt views have no authentication classes.
     assert_pair("ignores_bad_authorization", &ignored, ["refresh", "access"]);
+    let padded = app
+        .api(
+            "POST",
+            "/jwt/api/token/",
+            None,
+            Body::Json(r#"{"email": " alice@example.com ", "password": "  alice-pass-123  "}"#),
+        )
+        .await;
+    assert_pair("padded fields are trimmed", &padded, ["refresh", "access"]);
 
     let no_account = json!({"detail": "No active account found with the given credentials"});
     let cases: Vec<(&str, &str, Body, u16, Option<&str>, Value)> = vec![
@@ -298,6 +307,16 @@ async fn jwt_obtain_matches_the_contract_case_for_case() {
             400,
             None,
             json!({"email": ["This field may not be blank."], "password": ["This field may not be blank."]}),
+        ),
+        // Not recorded, but simplejwt's PasswordField trims as every CharField does (the
+        // authtoken login does not): a password of spaces is blank.
+        (
+            "whitespace_password",
+            "POST",
+            Body::Json(r#"{"email": "alice@example.com", "password": "   "}"#),
+            400,
+            None,
+            json!({"password": ["This field may not be blank."]}),
         ),
         (
             "null_fields",

@@ -480,3 +480,54 @@ fn no_template_relies_on_inline_script_or_style_the_csp_would_block() {
         }
     }
 }
+
+#[actix_web::test]
+async fn the_scheme_labs_that_speak_json_answer_their_errors_in_json() {
+    let app = spawn_app().await;
+    let cases = [
+        (
+            "/cookie/lab/size",
+            json!({"sizes": [1]}),
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/cookie/lab/replay", json!({}), StatusCode::BAD_REQUEST),
+        (
+            "/session/lab/load",
+            json!({"count": 0}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/session/lab/replay",
+            json!({"cookie": "a b"}),
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (path, body, status) in cases {
+        let res = app.post_json(path, &body).await;
+        assert_eq!(res.status(), status, "{path}");
+        let media = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(media, "application/json", "{path}");
+        let answer: serde_json::Value = res.json().await.unwrap_or_default();
+        assert!(
+            answer.is_object() && answer != json!({}),
+            "{path}: {answer}"
+        );
+    }
+    for path in ["/cookie/lab/size/clear", "/session/lab/load/clear"] {
+        let res = common::bare_client()
+            .post(app.url(path))
+            .header("content-type", "text/plain")
+            .body("hello")
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{path}");
+        let answer: serde_json::Value = res.json().await.unwrap_or_default();
+        assert!(answer["detail"].is_string(), "{path}: {answer}");
+    }
+}

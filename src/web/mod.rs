@@ -8,6 +8,17 @@ pub mod replay;
 pub mod security;
 pub mod timing;
 
+/// The lab actions under a scheme that take and answer JSON; the scheme's other lab routes are
+/// pages and forms.
+const SCHEME_JSON_LABS: [&str; 6] = [
+    "/cookie/lab/size",
+    "/cookie/lab/size/clear",
+    "/cookie/lab/replay",
+    "/session/lab/load",
+    "/session/lab/load/clear",
+    "/session/lab/replay",
+];
+
 /// Whether a path answers JSON rather than HTML: the `/…/api/` routes, the lab actions and `/healthz`.
 pub fn is_api_path(path: &str) -> bool {
     path.contains("/api/")
@@ -15,6 +26,7 @@ pub fn is_api_path(path: &str) -> bool {
         || path.starts_with("/lab/")
         || path == "/lab"
         || path == "/healthz"
+        || SCHEME_JSON_LABS.contains(&path)
 }
 
 /// Bytes as lowercase hex (keys, jti, seals).

@@ -97,7 +97,8 @@ async fn obtain(
     state: web::Data<AppState>,
     data: DrfData,
 ) -> Result<HttpResponse, AppError> {
-    let [email, password] = data.char_fields([("email", Trim::Yes), ("password", Trim::No)])?;
+    // simplejwt's PasswordField keeps CharField's default trimming (unlike DRF's authtoken login).
+    let [email, password] = data.char_fields([("email", Trim::Yes), ("password", Trim::Yes)])?;
     let client = req.peer_addr().map(|a| a.ip());
     let user = match authenticate(&db, &state, &email, &password, client).await {
         Ok(user) => user,
