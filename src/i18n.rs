@@ -193,16 +193,22 @@ fn from_accept_language(header: &str) -> Option<Lang> {
     choices.first().map(|(_, lang)| *lang)
 }
 
-/// Middleware: a supported `?lang=` is remembered in the `lang` cookie (plain, SameSite=Lax, a year).
+/// Middleware: a supported `?lang=` is remembered in the `lang` cookie (HttpOnly — no script reads
+/// it —, SameSite=Lax, Secure over https, a year).
 pub async fn remember_choice(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let chosen = query_lang(req.query_string());
+    let secure = req
+        .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+        .is_some_and(|s| s.settings.secure_cookies());
     let mut res = next.call(req).await?;
     if let Some(lang) = chosen {
         let cookie = Cookie::build(LANG_COOKIE, lang.code())
             .path("/")
+            .http_only(true)
+            .secure(secure)
             .same_site(SameSite::Lax)
             .max_age(Duration::days(365))
             .finish();

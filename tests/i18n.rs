@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use authlab::i18n::{Lang, has_key};
-use common::spawn_app;
+use common::{spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 
 fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeSet<String>) {
@@ -230,20 +230,27 @@ async fn lang_ko_renders_the_overview_in_korean_and_the_choice_sticks() {
 }
 
 #[actix_web::test]
-async fn the_lang_cookie_is_plain_and_lax() {
+async fn the_lang_cookie_keeps_the_security_defaults() {
+    let lang_cookie = |res: &reqwest::Response| {
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("lang="))
+            .expect("a lang cookie")
+            .to_owned()
+    };
     let app = spawn_app().await;
-    let res = app.get("/?lang=ko").await;
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("lang="))
-        .expect("a lang cookie")
-        .to_owned();
+    let cookie = lang_cookie(&app.get("/?lang=ko").await);
     assert!(cookie.starts_with("lang=ko;"));
-    assert!(cookie.contains("SameSite=Lax"));
-    assert!(!cookie.contains("HttpOnly"), "page script may read it");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute}: {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+
+    let https = spawn_app_with(|s| s.public_url = Some("https://authlab.example".into())).await;
+    let cookie = lang_cookie(&https.get("/?lang=en").await);
+    assert!(cookie.contains("Secure"), "over https: {cookie}");
 }
 
 #[actix_web::test]

@@ -531,3 +531,33 @@ async fn the_scheme_labs_that_speak_json_answer_their_errors_in_json() {
         assert!(answer["detail"].is_string(), "{path}: {answer}");
     }
 }
+
+#[actix_web::test]
+async fn only_static_files_that_were_found_may_be_cached() {
+    let app = spawn_app().await;
+    let cache_control = |res: &reqwest::Response| {
+        res.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let found = common::bare_client()
+        .get(app.url("/static/style.css"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(found.status(), StatusCode::OK);
+    assert_eq!(cache_control(&found), "public, max-age=300");
+    let missing = common::bare_client()
+        .get(app.url("/static/nope.js"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        cache_control(&missing),
+        "no-store",
+        "an error page carries this browser's CSRF seed"
+    );
+}

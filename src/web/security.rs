@@ -1,4 +1,5 @@
-//! Security headers on every response, and `Cache-Control: no-store` on everything but static files.
+//! Security headers on every response, and `Cache-Control: no-store` on everything but the static
+//! files that were found.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -33,7 +34,12 @@ pub async fn headers(
         HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
     );
-    if is_static {
+    // Only a static file that was found, and that sets no cookie, may sit in a shared cache: an
+    // error page under /static/ carries this browser's CSRF seed.
+    let cacheable =
+        is_static && res.status().is_success() && !res.headers().contains_key(header::SET_COOKIE);
+    let h = res.headers_mut();
+    if cacheable {
         h.insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=300"),
