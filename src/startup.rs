@@ -94,6 +94,7 @@ impl Application {
                 .wrap(from_fn(timing::server_timing))
                 .wrap(from_fn(security::headers))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
+                .wrap(from_fn(crate::web::head_as_get))
                 .wrap(TracingLogger::default())
         })
         .listen(listener)?

@@ -561,3 +561,45 @@ async fn only_static_files_that_were_found_may_be_cached() {
         "an error page carries this browser's CSRF seed"
     );
 }
+
+#[actix_web::test]
+async fn head_is_answered_wherever_get_is_with_the_same_headers_and_no_body() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/healthz",
+        "/static/style.css",
+        "/api/ping/",
+        "/token/api/me",
+    ] {
+        let get = common::bare_client()
+            .get(app.url(path))
+            .send()
+            .await
+            .expect("sent");
+        let head = common::bare_client()
+            .head(app.url(path))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(head.status(), get.status(), "{path}");
+        assert_eq!(
+            head.headers().get("content-type"),
+            get.headers().get("content-type"),
+            "{path}"
+        );
+        let length = get.bytes().await.expect("a body").len();
+        assert_eq!(
+            head.headers()
+                .get("content-length")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<usize>().ok()),
+            Some(length),
+            "{path}: HEAD announces the body GET sends"
+        );
+        assert!(
+            head.bytes().await.expect("read").is_empty(),
+            "{path}: no body"
+        );
+    }
+}
