@@ -389,6 +389,29 @@ async fn the_identity_survives_a_restart_with_the_same_key_and_dies_with_a_new_o
 }
 
 #[actix_web::test]
+async fn a_copied_cookie_value_is_refused_with_the_reason_it_cannot_be_one() {
+    let app = spawn_app().await;
+    for (value, reason) in [
+        ("café", "printable ASCII"),
+        ("a\u{7}b", "printable ASCII"),
+        ("a;b", "cannot contain"),
+        ("a b", "cannot contain"),
+        ("   ", "empty"),
+    ] {
+        let res = app
+            .post_json(
+                "/cookie/lab/replay",
+                &serde_json::json!({ "cookie": value }),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{value:?}");
+        let body: serde_json::Value = res.json().await.unwrap_or_default();
+        let detail = body["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(reason), "{value:?}: {detail}");
+    }
+}
+
+#[actix_web::test]
 async fn a_login_made_after_a_key_rotation_survives_a_restart() {
     let app = spawn_app().await;
     let res = app

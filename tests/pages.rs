@@ -603,3 +603,42 @@ async fn head_is_answered_wherever_get_is_with_the_same_headers_and_no_body() {
         );
     }
 }
+
+#[actix_web::test]
+async fn a_form_that_is_not_utf_8_is_refused_not_stored_with_replacement_characters() {
+    let app = spawn_app().await;
+    let token = app.csrf_token("/signup").await;
+    let send = |content_type: &'static str, body: String| {
+        app.client
+            .post(app.url("/signup"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let res = send(
+        "application/x-www-form-urlencoded",
+        format!(
+            "csrf_token={token}&email=x%ff%fey%40example.com&username=pctff&password=password-123"
+        ),
+    )
+    .await
+    .expect("sent");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        res.text()
+            .await
+            .unwrap_or_default()
+            .contains("not valid UTF-8")
+    );
+    assert_eq!(app.user_count(), 3, "nothing stored");
+
+    // Media types are case-insensitive: the same form, well encoded, under a capitalised type.
+    let res = send(
+        "Application/X-WWW-Form-Urlencoded",
+        format!("csrf_token={token}&email=dora%40example.com&username=dora&password=password-123"),
+    )
+    .await
+    .expect("sent");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.user_count(), 4);
+}

@@ -601,7 +601,13 @@ pub fn check_cookie_value(value: &str) -> Result<&str, AppError> {
             "The cookie value is longer than 8192 bytes.".into(),
         ));
     }
-    let allowed = |b: u8| (0x21..=0x7e).contains(&b) && !matches!(b, b'"' | b',' | b';' | b'\\');
+    if !value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return Err(AppError::BadRequest(
+            "A cookie value can only hold printable ASCII: no accented letters, emoji or control characters."
+                .into(),
+        ));
+    }
+    let allowed = |b: u8| b != b' ' && !matches!(b, b'"' | b',' | b';' | b'\\');
     if !value.bytes().all(allowed) {
         return Err(AppError::BadRequest(
             "A cookie value cannot contain spaces, quotes, commas, semicolons or backslashes."

@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 use sha2::Sha256;
 
 use crate::startup::AppState;
-use crate::web::error::AppError;
+use crate::web::error::{AppError, unreadable_body};
 
 /// The cookie holding this browser's CSRF seed.
 pub const CSRF_COOKIE: &str = "authlab_csrf";
@@ -182,6 +182,22 @@ fn own_origin(req: &HttpRequest) -> String {
     })
 }
 
+/// Refuses a form whose fields are not UTF-8 once decoded: serde_urlencoded would quietly put
+/// U+FFFD in their place, and the page would store what nobody typed.
+fn utf8_form(body: &[u8]) -> Result<(), AppError> {
+    let text = body.split(|b| *b == b'&').all(|pair| {
+        let decoded: Vec<u8> = percent_encoding::percent_decode(pair).collect();
+        std::str::from_utf8(&decoded).is_ok()
+    });
+    if text {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(
+            "The form is not valid UTF-8: a field holds bytes that are not text.".into(),
+        ))
+    }
+}
+
 /// A urlencoded form whose `csrf_token` field was checked before the handler runs.
 #[derive(Debug)]
 pub struct CsrfForm<T>(pub T);
@@ -195,7 +211,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
             let content_type = req.content_type().to_owned();
-            if content_type != "application/x-www-form-urlencoded" {
+            if !content_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
                 return Err(AppError::UnsupportedMediaType(content_type));
             }
             if req
@@ -207,12 +223,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             {
                 return Err(AppError::PayloadTooLarge);
             }
-            let body = body
-                .await
-                .map_err(|e| AppError::BadRequest(format!("cannot read the form: {e}")))?;
+            let body = body.await.map_err(|e| unreadable_body(&e))?;
             if body.len() > FORM_LIMIT {
                 return Err(AppError::PayloadTooLarge);
             }
+            utf8_form(&body)?;
             let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
                 .map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
             let token = fields

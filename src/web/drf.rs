@@ -11,7 +11,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use serde_json::{Map, Value, json};
 
 use crate::startup::JSON_LIMIT;
-use crate::web::error::AppError;
+use crate::web::error::{AppError, unreadable_body};
 
 /// A DRF request body (`request.data`): a JSON object or a urlencoded form. The extractor only
 /// reads it; the fields are parsed when a view first reads them, as DRF parses lazily — after
@@ -48,7 +48,7 @@ impl FromRequest for DrfData {
             if too_long {
                 return Err(AppError::PayloadTooLarge);
             }
-            let body = body.await.map_err(|_| AppError::PayloadTooLarge)?;
+            let body = body.await.map_err(|e| unreadable_body(&e))?;
             if body.len() > JSON_LIMIT {
                 return Err(AppError::PayloadTooLarge);
             }

@@ -88,6 +88,15 @@ impl AppError {
     }
 }
 
+/// A request body that could not be read: 413 when it outgrew the route's limit (a chunked body
+/// has no `Content-Length` to refuse it by earlier), else 400 saying why.
+pub fn unreadable_body(e: &actix_web::Error) -> AppError {
+    match e.as_error::<actix_web::error::PayloadError>() {
+        Some(actix_web::error::PayloadError::Overflow) => AppError::PayloadTooLarge,
+        _ => AppError::BadRequest(format!("The request body could not be read: {e}")),
+    }
+}
+
 impl From<HashingError> for AppError {
     fn from(e: HashingError) -> Self {
         match e {
