@@ -231,14 +231,37 @@ impl Secret {
         &self.0
     }
 
-    /// The bytes after decoding base64 (standard or URL-safe), or the raw bytes when the text is not base64.
-    pub fn decoded(&self) -> Vec<u8> {
+    /// The key's bytes, when there are at least `min`: the base64 decoding (standard or URL-safe)
+    /// when the text is base64 of that many bytes, else the text's own bytes — a 64-character hex
+    /// key is also valid base64 of 48 bytes, and must not be refused for it. `Err` says how long
+    /// each reading was.
+    pub fn key_bytes(&self, min: usize) -> Result<Vec<u8>, String> {
         let text = String::from_utf8_lossy(&self.0);
         let text = text.trim();
-        STANDARD
+        let decoded = STANDARD
             .decode(text)
             .or_else(|_| URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')))
-            .unwrap_or_else(|_| self.0.clone())
+            .ok();
+        match decoded {
+            Some(bytes) if bytes.len() >= min => Ok(bytes),
+            _ if self.0.len() >= min => Ok(self.0.clone()),
+            Some(bytes) => Err(format!(
+                "{} bytes as given and {} decoded as base64",
+                self.0.len(),
+                bytes.len()
+            )),
+            None => Err(format!("{} bytes", self.0.len())),
+        }
+    }
+
+    /// The bytes exactly as given, when there are at least `min` (the JWT secret, used as Django
+    /// uses its `SECRET_KEY`). `Err` says how long it was.
+    pub fn raw_bytes(&self, min: usize) -> Result<Vec<u8>, String> {
+        if self.0.len() >= min {
+            Ok(self.0.clone())
+        } else {
+            Err(format!("{} bytes", self.0.len()))
+        }
     }
 }
 
@@ -301,10 +324,20 @@ mod tests {
     }
 
     #[test]
-    fn secrets_decode_base64_or_stay_raw() {
+    fn keys_decode_base64_of_enough_bytes_or_stay_raw() {
         let secret = Secret::from_bytes(b"aGVsbG8=".to_vec());
-        assert_eq!(secret.decoded(), b"hello");
+        assert_eq!(secret.key_bytes(5).as_deref(), Ok(&b"hello"[..]));
         let raw = Secret::from_bytes(b"not base64 at all!".to_vec());
-        assert_eq!(raw.decoded(), b"not base64 at all!");
+        assert_eq!(raw.key_bytes(10).as_deref(), Ok(&b"not base64 at all!"[..]));
+        // 64 hex digits are also base64 of 48 bytes: too few as base64, enough as given.
+        let hex = Secret::from_bytes([b'a'; 64].to_vec());
+        assert_eq!(hex.key_bytes(64).map(|k| k.len()), Ok(64));
+        assert_eq!(
+            Secret::from_bytes([b'A'; 40].to_vec()).key_bytes(64),
+            Err("40 bytes as given and 30 decoded as base64".to_owned())
+        );
+        assert_eq!(raw.key_bytes(64), Err("18 bytes".to_owned()));
+        assert_eq!(raw.raw_bytes(18).map(|k| k.len()), Ok(18));
+        assert_eq!(raw.raw_bytes(32), Err("18 bytes".to_owned()));
     }
 }

@@ -4,7 +4,7 @@
 use actix_web::cookie::Key;
 use anyhow::{Context, bail};
 
-use crate::config::{Secret, Settings};
+use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::schemes::jwt::claims::JwtSecret;
 
@@ -68,33 +68,38 @@ impl Keys {
     /// Takes each key from the settings, or from the database (generating it the first time).
     /// A key that is given but too short is refused with a message saying which and how long.
     pub fn load(settings: &Settings, pool: &Pool) -> anyhow::Result<Keys> {
-        let cookie = match &settings.cookie_key {
-            Some(secret) => {
-                let bytes = secret.decoded();
-                if bytes.len() < COOKIE_KEY_BYTES {
-                    bail!(
-                        "AUTHLAB_COOKIE_KEY is {} bytes; it must be {COOKIE_KEY_BYTES} bytes (raw or base64). \
-                         Unset it to let authlab generate and keep one.",
-                        bytes.len()
-                    );
-                }
-                bytes
-            }
-            None => stored(pool, "cookie_key", COOKIE_KEY_BYTES)?,
-        };
+        let cookie = given_or_stored(
+            settings
+                .cookie_key
+                .as_ref()
+                .map(|s| s.key_bytes(COOKIE_KEY_BYTES)),
+            pool,
+            "cookie_key",
+            COOKIE_KEY_BYTES,
+            "AUTHLAB_COOKIE_KEY",
+            "raw or base64",
+        )?;
         let jwt = given_or_stored(
-            settings.jwt_secret.as_ref().map(|s| s.raw().to_vec()),
+            settings
+                .jwt_secret
+                .as_ref()
+                .map(|s| s.raw_bytes(JWT_SECRET_MIN_BYTES)),
             pool,
             "jwt_secret",
             JWT_SECRET_MIN_BYTES,
             "AUTHLAB_JWT_SECRET",
+            "used as given",
         )?;
         let csrf = given_or_stored(
-            settings.csrf_key.as_ref().map(Secret::decoded),
+            settings
+                .csrf_key
+                .as_ref()
+                .map(|s| s.key_bytes(CSRF_KEY_MIN_BYTES)),
             pool,
             "csrf_key",
             CSRF_KEY_MIN_BYTES,
             "AUTHLAB_CSRF_KEY",
+            "raw or base64",
         )?;
         let signing = stored(pool, "session_cookie_key", COOKIE_KEY_BYTES)?;
         Ok(Keys {
@@ -106,19 +111,21 @@ impl Keys {
     }
 }
 
+/// The key given in `variable` (already read to at least `min` bytes, or why not), else the one
+/// stored under `name`, generated the first time.
 fn given_or_stored(
-    given: Option<Vec<u8>>,
+    given: Option<Result<Vec<u8>, String>>,
     pool: &Pool,
     name: &str,
     min: usize,
     variable: &str,
+    reading: &str,
 ) -> anyhow::Result<Vec<u8>> {
     match given {
-        Some(bytes) if bytes.len() < min => bail!(
-            "{variable} is {} bytes; it must be at least {min} bytes. Unset it to let authlab generate and keep one.",
-            bytes.len()
+        Some(Err(length)) => bail!(
+            "{variable} is {length}; it must be at least {min} bytes ({reading}). Unset it to let authlab generate and keep one."
         ),
-        Some(bytes) => Ok(bytes),
+        Some(Ok(bytes)) => Ok(bytes),
         None => stored(pool, name, min),
     }
 }
