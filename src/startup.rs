@@ -88,6 +88,7 @@ impl Application {
                 .app_data(app_state.clone())
                 .app_data(pool.clone())
                 .configure(configure(&app_state, pool.get_ref()))
+                .wrap(from_fn(security::allowed_host))
                 .wrap(from_fn(error::render_errors))
                 .wrap(from_fn(csrf::ensure_seed))
                 .wrap(from_fn(i18n::remember_choice))

@@ -642,3 +642,55 @@ async fn a_form_that_is_not_utf_8_is_refused_not_stored_with_replacement_charact
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.user_count(), 4);
 }
+
+#[actix_web::test]
+async fn a_loopback_server_refuses_a_host_that_is_not_this_machine() {
+    let app = spawn_app().await;
+    let port = app
+        .url("/")
+        .split(':')
+        .nth(2)
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_owned();
+    let with_host = |host: String, path: &'static str| {
+        common::bare_client()
+            .get(app.url(path))
+            .header("host", host)
+            .send()
+    };
+    for path in ["/", "/healthz", "/lab/clock"] {
+        let res = with_host(format!("evil.example:{port}"), path)
+            .await
+            .expect("sent");
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert!(
+            res.headers().contains_key("x-content-type-options"),
+            "{path}"
+        );
+        assert!(
+            res.text()
+                .await
+                .unwrap_or_default()
+                .contains("Invalid Host header"),
+            "{path}"
+        );
+    }
+    let res = with_host(format!("localhost:{port}"), "/healthz")
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let proxied = spawn_app_with(|s| s.public_url = Some("https://authlab.example".into())).await;
+    let res = common::bare_client()
+        .get(proxied.url("/healthz"))
+        .header("host", "authlab.example")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "the public URL's host is this server"
+    );
+}

@@ -1,10 +1,14 @@
-//! Security headers on every response, and `Cache-Control: no-store` on everything but the static
-//! files that were found.
+//! Security headers on every response, `Cache-Control: no-store` on everything but the static
+//! files that were found, and the `Host` check that keeps a loopback server from DNS rebinding.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::web;
+
+use crate::startup::AppState;
+use crate::web::error::AppError;
 
 /// The Content-Security-Policy: our own origin only, no inline script, no framing.
 pub const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -48,4 +52,91 @@ pub async fn headers(
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(res)
+}
+
+/// The host part of a `Host` header value: without the port, IPv6 brackets kept off.
+fn host_name(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or_default();
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
+/// Whether a server bound to a loopback address answers to `host`: a loopback name or address,
+/// or the host of `--public-url` (a proxy may pass it through).
+pub fn loopback_answers_to(host: &str, public_url: Option<&str>) -> bool {
+    let name = host_name(host.trim()).to_ascii_lowercase();
+    let loopback = name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let public = public_url
+        .and_then(|url| url.split_once("://"))
+        .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
+        .is_some_and(|authority| host_name(authority).eq_ignore_ascii_case(&name));
+    loopback || public
+}
+
+/// Middleware: on a loopback bind, refuses a `Host` that is not this machine (400, as Django's
+/// `ALLOWED_HOSTS` does). Without it, a page on another site could rebind its own name to
+/// 127.0.0.1 and drive this server — lab reset included — as if it were same-origin.
+pub async fn allowed_host(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if let Some(state) = req.app_data::<web::Data<AppState>>()
+        && state.settings.bind.ip().is_loopback()
+        && let Some(host) = req.headers().get(header::HOST)
+    {
+        let host = String::from_utf8_lossy(host.as_bytes()).into_owned();
+        if !loopback_answers_to(&host, state.settings.public_url.as_deref()) {
+            let refused = AppError::BadRequest(format!(
+                "Invalid Host header: {host:?}. authlab on a loopback address answers only to \
+                 localhost, 127.0.0.1 and [::1] (and the --public-url host)."
+            ));
+            return Ok(req.error_response(refused).map_into_right_body());
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback_answers_to;
+
+    #[test]
+    fn a_loopback_server_answers_to_this_machine_and_its_public_url_only() {
+        for host in [
+            "localhost",
+            "localhost:8080",
+            "LOCALHOST:8080",
+            "app.localhost:8080",
+            "127.0.0.1:8080",
+            "127.0.0.2",
+            "[::1]:8080",
+        ] {
+            assert!(loopback_answers_to(host, None), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:8080",
+            "10.0.0.1:8080",
+            "localhost.evil.example",
+            "",
+        ] {
+            assert!(!loopback_answers_to(host, None), "{host}");
+        }
+        let public = Some("https://authlab.example");
+        assert!(loopback_answers_to("authlab.example", public));
+        assert!(loopback_answers_to("Authlab.Example:443", public));
+        assert!(!loopback_answers_to("evil.example", public));
+        assert!(loopback_answers_to(
+            "authlab.example:8443",
+            Some("https://authlab.example:8443/app")
+        ));
+    }
 }
