@@ -273,6 +273,16 @@ async fn inspect_shows_the_cookie_its_readable_part_and_no_server_rows() {
     let size = panels["browser"]["size"].as_u64().unwrap_or_default();
     let value_len = panels["browser"]["value"].as_str().map_or(0, str::len) as u64;
     assert_eq!(size, COOKIE.len() as u64 + value_len);
+    let attributes: Vec<&str> = panels["browser"]["attributes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=28800"] {
+        assert!(
+            attributes.contains(&attribute),
+            "{attribute}: {attributes:?}"
+        );
+    }
     assert!(
         panels["wire"]["value"]
             .as_str()

@@ -1351,6 +1351,44 @@ async fn the_server_keeps_the_refresh_token_and_nothing_of_the_access_token() {
     assert_eq!(inspect.json["access_rows"], 0);
     assert_eq!(inspect.json["refresh_rows"][0]["jti"], refresh_jti.as_str());
     assert_eq!(inspect.json["totals"]["outstanding"], 1);
+    // The wire panel: the exact header this request carried, and its size.
+    let header = format!("Bearer {access}");
+    assert_eq!(inspect.json["wire"]["value"], header.as_str());
+    assert_eq!(
+        inspect.json["wire"]["size"],
+        "Authorization: ".len() + header.len()
+    );
+
+    // After a rotation the panel shows the used token blacklisted and its successor live.
+    let rotated = app
+        .api(
+            "POST",
+            "/jwt/api/token/refresh/",
+            None,
+            Body::Json(&json!({ "refresh": refresh }).to_string()),
+        )
+        .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
+    let inspect = app
+        .api(
+            "GET",
+            "/jwt/api/inspect",
+            Some(&bearer(&access)),
+            Body::None,
+        )
+        .await;
+    let rows = &inspect.json["refresh_rows"];
+    assert_eq!(
+        rows[0]["jti"],
+        jti(rotated.json["refresh"].as_str().unwrap_or_default()).as_str()
+    );
+    assert!(rows[0]["blacklisted_at"].is_null(), "the successor is live");
+    assert_eq!(rows[1]["jti"], refresh_jti.as_str());
+    assert!(
+        rows[1]["blacklisted_at"].is_i64(),
+        "the used one is blacklisted: {rows}"
+    );
+    assert_eq!(inspect.json["totals"]["blacklisted"], 1);
 }
 
 #[actix_web::test]

@@ -18,7 +18,22 @@ async fn the_overview_shows_all_four_schemes_and_the_comparison() {
         );
     }
     assert!(html.contains("id=\"comparison\""));
-    assert!(html.contains("Does JWT need a custom user model?"));
+    // The notes' open questions, answered in both languages.
+    for question in [
+        "built-in user model with a custom one?",
+        "Does JWT need a custom user model?",
+        "built-in token different from JWT?",
+    ] {
+        assert!(html.contains(question), "{question}");
+    }
+    let (_, korean) = app.page("/?lang=ko").await;
+    for question in [
+        "왜 Django 기본 user 모델 대신 커스텀 모델을 쓸까?",
+        "JWT를 쓰려면 꼭 user를 커스텀해야 할까?",
+        "DRF 기본 토큰과 JWT는 무엇이 다를까?",
+    ] {
+        assert!(korean.contains(question), "{question}");
+    }
 }
 
 #[actix_web::test]

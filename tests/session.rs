@@ -579,6 +579,7 @@ async fn concurrent_requests_on_one_session_neither_fail_nor_lose_writes() {
 async fn the_load_lab_grows_the_table_while_a_read_stays_one_query() {
     let app = spawn_app().await;
     login_cookie(&app, &TestUser::ALICE).await;
+    let before: i64 = app.query_one("SELECT COALESCE(SUM(LENGTH(state)), 0) FROM sessions");
     let res: Value = app
         .post_json("/session/lab/load", &json!({"count": 2000}))
         .await
@@ -587,6 +588,12 @@ async fn the_load_lab_grows_the_table_while_a_read_stays_one_query() {
         .unwrap_or_default();
     assert_eq!(res["created"], 2000);
     assert!(res["totals"]["rows"].as_i64().unwrap_or(0) >= 2001);
+    // The memory the notes warn about: what the server keeps grows with every session.
+    let bytes = res["totals"]["bytes"].as_i64().unwrap_or(0);
+    assert!(
+        bytes > before + 2000 * 20,
+        "{before} → {bytes} bytes of session data"
+    );
     let read = app.get("/session/api/me").await;
     assert_eq!(read.status(), StatusCode::OK);
     assert_eq!(queries(read.headers()), 1);
