@@ -144,6 +144,8 @@ pub const JS_KEYS: &[&str] = &[
     "js.compare.devices_server",
     "js.compare.devices_first_after",
     "js.compare.devices_after",
+    "js.compare.second_server_cells",
+    "js.compare.second_server_claims",
     "js.compare.reset_confirm",
 ];
 

@@ -181,6 +181,26 @@
     });
   }
 
+  var second = byId("second-server-run");
+  if (second) {
+    second.addEventListener("click", async function () {
+      var answer = await call("POST", "/lab/second-server", { json: {} });
+      var d = answer.data || {};
+      if (answer.status !== 200) {
+        lab.show(byId("second-server-result"), answer.status + " " + (d.detail || ""));
+        return;
+      }
+      var line = function (cell) {
+        return "  " + cell.column + ": " + (cell.accepted ? "✓ " : "✗ ") + cell.status + " " + cell.answer;
+      };
+      var lines = [lab.t("js.compare.second_server_cells")];
+      (d.cells || []).forEach(function (cell) { lines.push(line(cell)); });
+      lines.push(lab.t("js.compare.second_server_claims"));
+      if (d.claims) { lines.push(line(d.claims)); }
+      lab.show(byId("second-server-result"), lines.join("\n"));
+    });
+  }
+
   var reset = byId("reset");
   if (reset) {
     reset.addEventListener("click", async function () {

@@ -541,3 +541,20 @@ async fn reset_signs_the_browser_out_everywhere_and_clears_local_storage() {
     assert_eq!(left, 0, "localStorage is empty");
     browser.close().await;
 }
+
+#[actix_web::test]
+async fn the_second_server_lab_shows_only_the_jwt_claims_passing_elsewhere() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    browser.goto(&app, "/compare").await;
+    browser.click("#second-server-run").await;
+    let shown = wait_for_text(&browser, "#second-server-result", "✓ 200").await;
+    assert_eq!(
+        shown.matches('✓').count(),
+        1,
+        "only the claims pass: {shown}"
+    );
+    assert_eq!(shown.matches('✗').count(), 5, "{shown}");
+    assert!(shown.contains("User not found"), "{shown}");
+    browser.close().await;
+}

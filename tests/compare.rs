@@ -97,6 +97,37 @@ async fn labs_whose_own_logins_are_throttled_say_so_instead_of_showing_made_up_c
 }
 
 #[actix_web::test]
+async fn a_second_server_with_only_the_jwt_secret_accepts_the_claims_and_nothing_else() {
+    let app = spawn_app().await;
+    let res = app.post_json("/lab/second-server", &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let result: Value = res.json().await.unwrap_or_default();
+    let cells: Vec<(bool, u64)> = result["cells"]
+        .as_array()
+        .map(|cells| {
+            cells
+                .iter()
+                .map(|c| {
+                    (
+                        c["accepted"].as_bool().unwrap_or(true),
+                        c["status"].as_u64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // cookie, session, DRF key, JWT on /jwt/api/me, refresh: all need this server's state.
+    assert_eq!(cells, [(false, 401); 5], "{result}");
+    assert_eq!(
+        result["cells"][3]["answer"], "User not found",
+        "the JWT itself passed; the user row is in the first server's database"
+    );
+    assert_eq!(result["claims"]["accepted"], true, "{result}");
+    assert_eq!(result["claims"]["status"], 200);
+    assert_eq!(app.user_count(), 3, "the throwaway user is gone");
+}
+
+#[actix_web::test]
 async fn two_devices_show_two_sessions_one_shared_key_and_two_jwt_families() {
     let app = spawn_app().await;
     let result: Value = app

@@ -84,13 +84,29 @@ pub struct Agent<'a> {
     state: &'a AppState,
     seed: String,
     token: String,
+    target: std::net::SocketAddr,
 }
 
 impl<'a> Agent<'a> {
     /// A new client of this server.
     pub fn new(state: &'a AppState) -> Self {
         let (seed, token) = csrf::new_pair(&state.keys().csrf);
-        Agent { state, seed, token }
+        Agent {
+            state,
+            seed,
+            token,
+            target: state.local_addr,
+        }
+    }
+
+    /// The same client, sending to another server (the second-server lab; no forms there).
+    pub fn toward(&self, target: std::net::SocketAddr) -> Agent<'a> {
+        Agent {
+            state: self.state,
+            seed: self.seed.clone(),
+            token: self.token.clone(),
+            target,
+        }
     }
 
     async fn send(
@@ -100,7 +116,7 @@ impl<'a> Agent<'a> {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> anyhow::Result<Replayed> {
-        replay::send(self.state.local_addr, method, path, headers, body).await
+        replay::send(self.target, method, path, headers, body).await
     }
 
     /// Submits a CSRF-protected form, with these cookies besides the CSRF seed.

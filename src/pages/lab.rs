@@ -39,6 +39,11 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
             .guard(lab_only())
             .post(crate::pages::matrix::two_devices),
     )
+    .service(
+        web::resource("/lab/second-server")
+            .guard(lab_only())
+            .post(crate::pages::matrix::second_server),
+    )
     .service(web::resource("/lab/reset").guard(lab_only()).post(reset));
 }
 

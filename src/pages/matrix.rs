@@ -1,6 +1,6 @@
-//! The cross-scheme labs: the replay matrix (which credentials survive which event) and two
-//! devices per scheme. Each run uses throwaway users, so the demo accounts stay as they are, and
-//! every cell is what the server really answered.
+//! The cross-scheme labs: the replay matrix (which credentials survive which event), two devices
+//! per scheme, and a second server that shares only the JWT secret. Each run uses throwaway users,
+//! so the demo accounts stay as they are, and every cell is what a server really answered.
 
 use actix_web::{HttpResponse, web};
 use chrono::Duration;
@@ -302,4 +302,98 @@ pub async fn two_devices(
     .await;
     forget(&db, &user).await?;
     Ok(HttpResponse::Ok().json(result?))
+}
+
+/// `POST /lab/second-server`: logs a throwaway user in to every scheme here, starts a second
+/// authlab with its own empty database that shares only the JWT secret, and replays each
+/// credential there. Only what the key alone can check passes: the JWT's claims. `/jwt/api/me`
+/// fails for want of the user row, which lives in the first server's database.
+pub async fn second_server(
+    db: Db,
+    state: web::Data<AppState>,
+    _json_only: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let user = throwaway(&db, &state, "second").await?;
+    let agent = Agent::new(&state);
+    let result = async {
+        let creds = agent.login_everywhere(&user.email, &user.password).await?;
+        let second = SecondServer::start(&state).await?;
+        let there = agent.toward(second.address);
+        let replayed = async {
+            let mut cells = Vec::new();
+            for column in Column::ALL {
+                cells.push(cell(column, &there.replay(column, &creds).await?));
+            }
+            let claims = there
+                .get(
+                    "/jwt/api/claims",
+                    &[("Authorization", &format!("Bearer {}", creds.access))],
+                )
+                .await?;
+            anyhow::Ok((cells, cell(Column::JwtAccess, &claims)))
+        }
+        .await;
+        second.stop().await;
+        let (cells, claims) = replayed.map_err(AppError::Internal)?;
+        Ok::<_, AppError>(json!({
+            "second_server": { "shares": ["jwt_secret"], "users": 0 },
+            "cells": cells,
+            "claims": claims,
+        }))
+    }
+    .await;
+    forget(&db, &user).await?;
+    Ok(HttpResponse::Ok().json(result?))
+}
+
+/// A second authlab in this process: its own database file, no demo users, no labs, and this
+/// server's JWT secret — nothing else in common.
+struct SecondServer {
+    address: std::net::SocketAddr,
+    handle: actix_web::dev::ServerHandle,
+    db: std::path::PathBuf,
+}
+
+impl SecondServer {
+    async fn start(state: &AppState) -> Result<SecondServer, AppError> {
+        let mut settings = state.settings.clone();
+        let mut tag = [0u8; 8];
+        rand::rng().fill_bytes(&mut tag);
+        let db = std::env::temp_dir().join(format!(
+            "authlab-second-server-{}.sqlite3",
+            crate::web::hex(&tag)
+        ));
+        settings.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        settings.db = db.clone();
+        settings.no_demo_users = true;
+        settings.lab = false;
+        settings.no_lab = true;
+        settings.public_url = None;
+        settings.cookie_key = None;
+        settings.csrf_key = None;
+        settings.jwt_secret = Some(crate::config::Secret::from_bytes(
+            state.keys().jwt.as_bytes().to_vec(),
+        ));
+        let app = crate::startup::Application::build(settings)
+            .await
+            .map_err(AppError::Internal)?;
+        let address = std::net::SocketAddr::from(([127, 0, 0, 1], app.port()));
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        Ok(SecondServer {
+            address,
+            handle,
+            db,
+        })
+    }
+
+    /// Stops it and deletes its database.
+    async fn stop(self) {
+        self.handle.stop(true).await;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.db.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
