@@ -159,6 +159,11 @@
     });
   }
 
+  // One replayed credential as a line: which, accepted or not, and what the server said.
+  function cellLine(cell) {
+    return "  " + cell.column + ": " + (cell.accepted ? "✓ " : "✗ ") + cell.status + " " + cell.answer;
+  }
+
   var devices = byId("devices-run");
   if (devices) {
     devices.addEventListener("click", async function () {
@@ -171,9 +176,7 @@
       ];
       var cells = function (label, list) {
         lines.push(label);
-        (list || []).forEach(function (cell) {
-          lines.push("  " + cell.column + ": " + (cell.accepted ? "✓ " : "✗ ") + cell.status + " " + cell.answer);
-        });
+        (list || []).forEach(function (cell) { lines.push(cellLine(cell)); });
       };
       cells(lab.t("js.compare.devices_first_after"), d.first_device_replayed_after_logout);
       cells(lab.t("js.compare.devices_after"), d.second_device_after_first_logs_out);
@@ -190,13 +193,10 @@
         lab.show(byId("second-server-result"), answer.status + " " + (d.detail || ""));
         return;
       }
-      var line = function (cell) {
-        return "  " + cell.column + ": " + (cell.accepted ? "✓ " : "✗ ") + cell.status + " " + cell.answer;
-      };
       var lines = [lab.t("js.compare.second_server_cells")];
-      (d.cells || []).forEach(function (cell) { lines.push(line(cell)); });
+      (d.cells || []).forEach(function (cell) { lines.push(cellLine(cell)); });
       lines.push(lab.t("js.compare.second_server_claims"));
-      if (d.claims) { lines.push(line(d.claims)); }
+      if (d.claims) { lines.push(cellLine(d.claims)); }
       lab.show(byId("second-server-result"), lines.join("\n"));
     });
   }
