@@ -76,7 +76,7 @@ pub async fn submit(
             res
         })
     };
-    if let Err(e) = password::check_length(&input.new_password) {
+    if let Err(e) = password::check_new(&input.new_password) {
         return refuse(actix_web::http::StatusCode::BAD_REQUEST, e.key(), "");
     }
     let client = req.peer_addr().map(|a| a.ip());

@@ -57,7 +57,7 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let email = Email::parse(&input.email);
     let username = users::validate_username(&input.username);
-    let length = password::check_length(&input.password);
+    let length = password::check_new(&input.password);
     let mut page = SignupPage {
         email_error: email.as_ref().err().map(|e| ctx.t(e.key())),
         username_error: username.as_ref().err().map(|e| ctx.t(e.key())),

@@ -44,10 +44,15 @@ impl Email {
             && domain
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+        // The local part as Django's EmailValidator takes it unquoted (a "dot-atom"): ASCII
+        // letters, digits and !#$%&'*+/=?^_`{|}~- between single dots. No quotes, semicolons,
+        // backslashes, spaces, or look-alike and invisible characters.
+        let atom_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
         let local_ok = !local.is_empty()
             && local.len() <= 64
-            && !local.contains('@')
-            && !local.chars().any(|c| c.is_whitespace() || c.is_control());
+            && local
+                .split('.')
+                .all(|atom| !atom.is_empty() && atom.chars().all(atom_char));
         if email.len() > 254 || !domain_ok || !local_ok {
             return Err(EmailError::Invalid);
         }
@@ -88,9 +93,28 @@ mod tests {
             "a b@example.com",
             "alice@exa..mple.com",
             "alice@.example.com",
+            "\"a\"@example.com",
+            "a;b@example.com",
+            "a,b@example.com",
+            "a\\b@example.com",
+            "a\u{202e}b@example.com",
+            "a\u{200b}b@example.com",
+            "a\0b@example.com",
+            "é@example.com",
+            ".alice@example.com",
+            "alice.@example.com",
+            "al..ice@example.com",
+            "alice@exa\u{200b}mple.com",
         ] {
             assert_eq!(Email::parse(bad), Err(EmailError::Invalid), "{bad}");
         }
         assert_eq!(Email::parse("   "), Err(EmailError::Blank));
+        for good in [
+            "a.b+tag@example.com",
+            "o'brien@example.com",
+            "x_y-z@b\u{fc}cher.de",
+        ] {
+            assert!(Email::parse(good).is_ok(), "{good}");
+        }
     }
 }

@@ -39,6 +39,9 @@ pub enum PasswordError {
     /// More than 1024 bytes.
     #[error("Ensure this field has no more than 1024 characters.")]
     TooLong,
+    /// A NUL character, which Django's forms refuse in every field.
+    #[error("Null characters are not allowed.")]
+    NullCharacter,
 }
 
 impl PasswordError {
@@ -47,15 +50,17 @@ impl PasswordError {
         match self {
             PasswordError::TooShort => "form.error.password_short",
             PasswordError::TooLong => "form.error.password_long",
+            PasswordError::NullCharacter => "form.error.password_null",
         }
     }
 }
 
-/// Checks a new password's length (8..=1024 bytes).
-pub fn check_length(password: &str) -> Result<(), PasswordError> {
+/// Checks a new password: 8..=1024 bytes, and no NUL character.
+pub fn check_new(password: &str) -> Result<(), PasswordError> {
     match password.len() {
         n if n < MIN_BYTES => Err(PasswordError::TooShort),
         n if n > MAX_BYTES => Err(PasswordError::TooLong),
+        _ if password.contains('\0') => Err(PasswordError::NullCharacter),
         _ => Ok(()),
     }
 }
@@ -422,9 +427,13 @@ mod tests {
 
     #[test]
     fn lengths_are_checked_in_bytes() {
-        assert_eq!(check_length("1234567"), Err(PasswordError::TooShort));
-        assert_eq!(check_length("12345678"), Ok(()));
-        assert_eq!(check_length(&"x".repeat(1025)), Err(PasswordError::TooLong));
-        assert_eq!(check_length("비밀번호"), Ok(()));
+        assert_eq!(check_new("1234567"), Err(PasswordError::TooShort));
+        assert_eq!(check_new("12345678"), Ok(()));
+        assert_eq!(check_new(&"x".repeat(1025)), Err(PasswordError::TooLong));
+        assert_eq!(check_new("비밀번호"), Ok(()));
+        assert_eq!(
+            check_new("pass\0word-123"),
+            Err(PasswordError::NullCharacter)
+        );
     }
 }

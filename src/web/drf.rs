@@ -160,6 +160,9 @@ fn char_field(value: Option<&Value>, trim: Trim) -> Result<String, &'static str>
     };
     if text.is_empty() {
         Err("This field may not be blank.")
+    } else if text.contains('\0') {
+        // DRF's CharField runs ProhibitNullCharactersValidator after the blank check.
+        Err("Null characters are not allowed.")
     } else {
         Ok(text)
     }
@@ -237,6 +240,15 @@ mod tests {
         );
         let ok = data.char_fields([("c", Trim::Yes), ("e", Trim::No)]).ok();
         assert_eq!(ok, Some(["12".to_owned(), " x ".to_owned()]));
+        let nul = DrfData {
+            content_type: "application/json".into(),
+            declared: "application/json".into(),
+            body: web::Bytes::from_static(br#"{"p": "a\u0000b"}"#),
+        };
+        let Some(AppError::Invalid(body)) = nul.char_fields([("p", Trim::No)]).err() else {
+            panic!("expected a field map");
+        };
+        assert_eq!(body, json!({"p": ["Null characters are not allowed."]}));
     }
 
     #[test]
