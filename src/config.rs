@@ -244,13 +244,13 @@ impl Secret {
             .ok();
         match decoded {
             Some(bytes) if bytes.len() >= min => Ok(bytes),
-            _ if self.0.len() >= min => Ok(self.0.clone()),
+            _ if text.len() >= min => Ok(text.as_bytes().to_vec()),
             Some(bytes) => Err(format!(
                 "{} bytes as given and {} decoded as base64",
-                self.0.len(),
+                text.len(),
                 bytes.len()
             )),
-            None => Err(format!("{} bytes", self.0.len())),
+            None => Err(format!("{} bytes", text.len())),
         }
     }
 
@@ -337,6 +337,11 @@ mod tests {
             Err("40 bytes as given and 30 decoded as base64".to_owned())
         );
         assert_eq!(raw.key_bytes(64), Err("18 bytes".to_owned()));
+        let padded = Secret::from_bytes(format!("{}\n", "b".repeat(63)).into_bytes());
+        assert!(
+            padded.key_bytes(64).is_err(),
+            "a trailing newline is not key material"
+        );
         assert_eq!(raw.raw_bytes(18).map(|k| k.len()), Ok(18));
         assert_eq!(raw.raw_bytes(32), Err("18 bytes".to_owned()));
     }

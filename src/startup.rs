@@ -88,14 +88,13 @@ impl Application {
                 .app_data(app_state.clone())
                 .app_data(pool.clone())
                 .configure(configure(&app_state, pool.get_ref()))
-                .wrap(from_fn(security::allowed_host))
+                .wrap(from_fn(security::admit))
                 .wrap(from_fn(error::render_errors))
                 .wrap(from_fn(csrf::ensure_seed))
                 .wrap(from_fn(i18n::remember_choice))
                 .wrap(from_fn(timing::server_timing))
                 .wrap(from_fn(security::headers))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
-                .wrap(from_fn(crate::web::head_as_get))
                 .wrap(TracingLogger::default())
         })
         .listen(listener)?
@@ -153,7 +152,7 @@ pub fn configure<'a>(
 pub async fn seed_demo_users(pool: &Pool, clock: &Clock) -> anyhow::Result<()> {
     for (email, username, secret, active) in users::DEMO_USERS {
         let email = users::Email::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let exists = db::with_conn(pool, |c| users::find_by_email(c, &email))??.is_some();
+        let exists = db::with_conn(pool, |c| users::find_by_email(c, email.as_str()))??.is_some();
         if exists {
             continue;
         }

@@ -125,6 +125,21 @@ async fn a_second_server_with_only_the_jwt_secret_accepts_the_claims_and_nothing
     assert_eq!(result["claims"]["accepted"], true, "{result}");
     assert_eq!(result["claims"]["status"], 200);
     assert_eq!(app.user_count(), 3, "the throwaway user is gone");
+    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with("authlab-second-server-")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        left.is_empty(),
+        "the second server's database is deleted: {left:?}"
+    );
 }
 
 #[actix_web::test]

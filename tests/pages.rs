@@ -617,6 +617,17 @@ async fn head_is_answered_wherever_get_is_with_the_same_headers_and_no_body() {
             "{path}: no body"
         );
     }
+    let post = common::bare_client()
+        .post(app.url("/healthz"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        post.headers().get("allow").and_then(|v| v.to_str().ok()),
+        Some("GET, HEAD"),
+        "Allow lists HEAD beside GET"
+    );
 }
 
 #[actix_web::test]

@@ -122,9 +122,28 @@ async fn drf_authenticates_before_it_reads_the_method_or_the_body() {
     );
     assert_eq!(
         got.allow.as_deref(),
-        Some("GET, PATCH"),
+        Some("GET, HEAD, PATCH"),
         "Allow on /me's 405"
     );
+}
+
+#[actix_web::test]
+async fn an_address_an_older_sign_up_accepted_still_logs_in() {
+    let app = contract_app().await;
+    // Sign-up now refuses this local part; a login only looks the address up.
+    app.execute(
+        "INSERT INTO users (email, username, password, is_active, created_at, updated_at)
+         SELECT 'josé@example.com', 'jose', password, 1, created_at, updated_at FROM users WHERE id = 1",
+    );
+    let got = app
+        .api(
+            "POST",
+            "/token/api/login/",
+            None,
+            Body::Json(r#"{"username": " josé@example.com ", "password": "alice-pass-123"}"#),
+        )
+        .await;
+    assert_eq!(got.status, 200, "{}", got.text);
 }
 
 #[actix_web::test]

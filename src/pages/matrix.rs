@@ -313,6 +313,9 @@ pub async fn second_server(
     state: web::Data<AppState>,
     _json_only: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
+    // One second server at a time: each runs its own workers.
+    static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one_at_a_time = RUNNING.lock().await;
     let user = throwaway(&db, &state, "second").await?;
     let agent = Agent::new(&state);
     let result = async {
@@ -333,7 +336,7 @@ pub async fn second_server(
             anyhow::Ok((cells, cell(Column::JwtAccess, &claims)))
         }
         .await;
-        second.stop().await;
+        drop(second);
         let (cells, claims) = replayed.map_err(AppError::Internal)?;
         Ok::<_, AppError>(json!({
             "second_server": { "shares": ["jwt_secret"], "users": 0 },
@@ -347,24 +350,25 @@ pub async fn second_server(
 }
 
 /// A second authlab in this process: its own database file, no demo users, no labs, and this
-/// server's JWT secret — nothing else in common.
+/// server's JWT secret — nothing else in common. Dropping it stops it and deletes its database,
+/// however the lab ended (finished, failed, or its request dropped midway).
 struct SecondServer {
     address: std::net::SocketAddr,
     handle: actix_web::dev::ServerHandle,
-    db: std::path::PathBuf,
+    _db: TempDatabase,
 }
 
 impl SecondServer {
     async fn start(state: &AppState) -> Result<SecondServer, AppError> {
-        let mut settings = state.settings.clone();
         let mut tag = [0u8; 8];
         rand::rng().fill_bytes(&mut tag);
-        let db = std::env::temp_dir().join(format!(
+        let db = TempDatabase(std::env::temp_dir().join(format!(
             "authlab-second-server-{}.sqlite3",
             crate::web::hex(&tag)
-        ));
+        )));
+        let mut settings = state.settings.clone();
         settings.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        settings.db = db.clone();
+        settings.db = db.0.clone();
         settings.no_demo_users = true;
         settings.lab = false;
         settings.no_lab = true;
@@ -383,15 +387,25 @@ impl SecondServer {
         Ok(SecondServer {
             address,
             handle,
-            db,
+            _db: db,
         })
     }
+}
 
-    /// Stops it and deletes its database.
-    async fn stop(self) {
-        self.handle.stop(true).await;
+impl Drop for SecondServer {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::spawn(async move { handle.stop(false).await });
+    }
+}
+
+/// A database file (and its WAL companions) deleted when dropped.
+struct TempDatabase(std::path::PathBuf);
+
+impl Drop for TempDatabase {
+    fn drop(&mut self) {
         for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.db.clone().into_os_string();
+            let mut path = self.0.clone().into_os_string();
             path.push(suffix);
             let _ = std::fs::remove_file(path);
         }

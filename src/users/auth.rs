@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use crate::db::Db;
 use crate::startup::AppState;
 use crate::users::throttle::Attempt;
-use crate::users::{self, Email, User, password};
+use crate::users::{self, User, password};
 use crate::web::error::AppError;
 
 /// Why a login was refused.
@@ -46,10 +46,10 @@ pub async fn authenticate(
         .check(&attempt, now)
         .map_err(LoginError::Throttled)?;
 
-    let user = match Email::parse(email) {
-        Ok(email) => db.run(move |c| users::find_by_email(c, &email)).await??,
-        Err(_) => None,
-    };
+    // Looked up as typed (trimmed, lowercased), whatever its shape: an address accepted by an
+    // older, laxer sign-up still logs in.
+    let address = email.to_owned();
+    let user = db.run(move |c| users::find_by_email(c, &address)).await??;
     let matches = if password.len() > password::MAX_BYTES {
         false
     } else {

@@ -28,9 +28,16 @@ impl EmailError {
 }
 
 impl Email {
-    /// Trims and lowercases `raw`, then checks it looks like `name@domain.tld` (at most 254 bytes).
+    /// An address as the `users` table keys it: trimmed and lowercased, its shape not judged
+    /// (a login looks up what was typed; only a new address must pass [`Email::parse`]).
+    pub fn normalize(raw: &str) -> String {
+        raw.trim().to_lowercase()
+    }
+
+    /// A new address: [`Email::normalize`]d, then checked to look like `name@domain.tld` (at
+    /// most 254 bytes).
     pub fn parse(raw: &str) -> Result<Email, EmailError> {
-        let email = raw.trim().to_lowercase();
+        let email = Email::normalize(raw);
         if email.is_empty() {
             return Err(EmailError::Blank);
         }
@@ -45,8 +52,9 @@ impl Email {
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         // The local part as Django's EmailValidator takes it unquoted (a "dot-atom"): ASCII
-        // letters, digits and !#$%&'*+/=?^_`{|}~- between single dots. No quotes, semicolons,
-        // backslashes, spaces, or look-alike and invisible characters.
+        // letters, digits and !#$%&'*+/=?^_`{|}~- between single dots. Stricter than Django,
+        // quoted local parts ("a b"@…) are refused too: no quotes, semicolons, backslashes,
+        // spaces, or look-alike and invisible characters in an address the pages will show.
         let atom_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
         let local_ok = !local.is_empty()
             && local.len() <= 64

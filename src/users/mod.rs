@@ -139,10 +139,10 @@ pub fn find(conn: &Connection, id: i64) -> rusqlite::Result<Option<User>> {
         .optional()
 }
 
-/// The user with this e-mail (compared case-insensitively).
-pub fn find_by_email(conn: &Connection, email: &Email) -> rusqlite::Result<Option<User>> {
+/// The user with this address, [`Email::normalize`]d first (so compared case-insensitively).
+pub fn find_by_email(conn: &Connection, address: &str) -> rusqlite::Result<Option<User>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE email = ?1"))?
-        .query_row(params![email.as_str()], from_row)
+        .query_row(params![Email::normalize(address)], from_row)
         .optional()
 }
 

@@ -246,10 +246,34 @@ pub async fn render_errors(
 
 fn copy_headers(from: &HttpResponse<BoxBody>, to: &mut actix_web::HttpResponseBuilder) {
     for (name, value) in from.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+        if name == header::ALLOW {
+            to.append_header((header::ALLOW, with_head(value)));
+        } else if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             to.append_header((name.clone(), value.clone()));
         }
     }
+}
+
+/// actix's own `Allow` with `HEAD` after `GET`: HEAD is answered wherever GET is.
+fn with_head(allow: &HeaderValue) -> HeaderValue {
+    let Ok(methods) = allow.to_str() else {
+        return allow.clone();
+    };
+    let listed: Vec<&str> = methods.split(',').map(str::trim).collect();
+    if !listed.contains(&"GET") || listed.contains(&"HEAD") {
+        return allow.clone();
+    }
+    let with: Vec<&str> = listed
+        .iter()
+        .flat_map(|m| {
+            if *m == "GET" {
+                vec!["GET", "HEAD"]
+            } else {
+                vec![*m]
+            }
+        })
+        .collect();
+    HeaderValue::from_str(&with.join(", ")).unwrap_or_else(|_| allow.clone())
 }
 
 fn default_detail(status: StatusCode, method: &Method) -> String {

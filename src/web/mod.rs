@@ -8,18 +8,6 @@ pub mod replay;
 pub mod security;
 pub mod timing;
 
-/// Middleware: answers `HEAD` wherever `GET` is answered, as Django does (RFC 9110 §9.3.2). The
-/// route runs as `GET`; actix-http, which saw `HEAD` on the wire, sends the headers without the body.
-pub async fn head_as_get(
-    mut req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    if req.method() == actix_web::http::Method::HEAD {
-        req.head_mut().method = actix_web::http::Method::GET;
-    }
-    next.call(req).await
-}
-
 /// The lab actions under a scheme that take and answer JSON; the scheme's other lab routes are
 /// pages and forms.
 const SCHEME_JSON_LABS: [&str; 6] = [

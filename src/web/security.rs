@@ -1,5 +1,5 @@
 //! Security headers on every response, `Cache-Control: no-store` on everything but the static
-//! files that were found, and the `Host` check that keeps a loopback server from DNS rebinding.
+//! files that were found, and the `Host` check that keeps the server from DNS rebinding.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -65,51 +65,60 @@ fn host_name(host: &str) -> &str {
     }
 }
 
-/// Whether a server bound to a loopback address answers to `host`: a loopback name or address,
-/// or the host of `--public-url` (a proxy may pass it through).
-pub fn loopback_answers_to(host: &str, public_url: Option<&str>) -> bool {
-    let name = host_name(host.trim()).to_ascii_lowercase();
-    let loopback = name == "localhost"
-        || name.ends_with(".localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
+/// Whether the server answers to `host`: `localhost` (and `*.localhost`), any IP address — a DNS
+/// rebinding attack needs a name, never an address — or the host of `--public-url`.
+pub fn answers_to(host: &str, public_url: Option<&str>) -> bool {
+    let name = host_name(host.trim());
+    let bytes = name.as_bytes();
+    let localhost = name.eq_ignore_ascii_case("localhost")
+        || (bytes.len() > 10 && bytes[bytes.len() - 10..].eq_ignore_ascii_case(b".localhost"));
     let public = public_url
         .and_then(|url| url.split_once("://"))
         .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
-        .is_some_and(|authority| host_name(authority).eq_ignore_ascii_case(&name));
-    loopback || public
+        .is_some_and(|authority| host_name(authority).eq_ignore_ascii_case(name));
+    localhost || public || name.parse::<std::net::IpAddr>().is_ok()
 }
 
-/// Middleware: on a loopback bind, refuses a `Host` that is not this machine (400, as Django's
-/// `ALLOWED_HOSTS` does). Without it, a page on another site could rebind its own name to
-/// 127.0.0.1 and drive this server — lab reset included — as if it were same-origin.
-pub async fn allowed_host(
-    req: ServiceRequest,
+/// Middleware, just outside the router: admits a request whose `Host` this server answers to,
+/// and serves `HEAD` as `GET`.
+///
+/// - **Host.** Bound to a loopback address, or told its name with `--public-url`, authlab refuses
+///   (400, as Django's `ALLOWED_HOSTS` does) a `Host` naming another machine. Without this, a page
+///   on another site could rebind its own name to 127.0.0.1 and drive this server — lab reset
+///   included — as if it were same-origin. Bound to another address with no public URL, it
+///   cannot know its names, so it answers to any.
+/// - **HEAD**, wherever `GET` is answered, as Django does (RFC 9110 §9.3.2): the route runs as
+///   `GET`, and actix-http, which saw `HEAD` on the wire, sends the headers without the body.
+pub async fn admit(
+    mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if let Some(state) = req.app_data::<web::Data<AppState>>()
-        && state.settings.bind.ip().is_loopback()
+        && (state.settings.bind.ip().is_loopback() || state.settings.public_url.is_some())
         && let Some(host) = req.headers().get(header::HOST)
+        && !host
+            .to_str()
+            .is_ok_and(|host| answers_to(host, state.settings.public_url.as_deref()))
     {
-        let host = String::from_utf8_lossy(host.as_bytes()).into_owned();
-        if !loopback_answers_to(&host, state.settings.public_url.as_deref()) {
-            let refused = AppError::BadRequest(format!(
-                "Invalid Host header: {host:?}. authlab on a loopback address answers only to \
-                 localhost, 127.0.0.1 and [::1] (and the --public-url host)."
-            ));
-            return Ok(req.error_response(refused).map_into_right_body());
-        }
+        let refused = AppError::BadRequest(format!(
+            "Invalid Host header: {:?}. authlab answers only to localhost, an IP address \
+             and the --public-url host.",
+            String::from_utf8_lossy(host.as_bytes())
+        ));
+        return Ok(req.error_response(refused).map_into_right_body());
+    }
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
     }
     Ok(next.call(req).await?.map_into_left_body())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::loopback_answers_to;
+    use super::answers_to;
 
     #[test]
-    fn a_loopback_server_answers_to_this_machine_and_its_public_url_only() {
+    fn the_server_answers_to_this_machine_addresses_and_its_public_url_only() {
         for host in [
             "localhost",
             "localhost:8080",
@@ -118,23 +127,24 @@ mod tests {
             "127.0.0.1:8080",
             "127.0.0.2",
             "[::1]:8080",
+            "10.0.0.1:8080",
         ] {
-            assert!(loopback_answers_to(host, None), "{host}");
+            assert!(answers_to(host, None), "{host}");
         }
         for host in [
             "evil.example",
             "evil.example:8080",
-            "10.0.0.1:8080",
             "localhost.evil.example",
+            "xlocalhost",
             "",
         ] {
-            assert!(!loopback_answers_to(host, None), "{host}");
+            assert!(!answers_to(host, None), "{host}");
         }
         let public = Some("https://authlab.example");
-        assert!(loopback_answers_to("authlab.example", public));
-        assert!(loopback_answers_to("Authlab.Example:443", public));
-        assert!(!loopback_answers_to("evil.example", public));
-        assert!(loopback_answers_to(
+        assert!(answers_to("authlab.example", public));
+        assert!(answers_to("Authlab.Example:443", public));
+        assert!(!answers_to("evil.example", public));
+        assert!(answers_to(
             "authlab.example:8443",
             Some("https://authlab.example:8443/app")
         ));
