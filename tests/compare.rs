@@ -7,8 +7,9 @@ use common::{Body, TestUser, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-fn verdicts(row: &Value) -> Vec<bool> {
-    row["cells"]
+/// Whether each replayed cell was accepted, in column order.
+fn verdicts(cells: &Value) -> Vec<bool> {
+    cells
         .as_array()
         .map(|cells| {
             cells
@@ -43,7 +44,7 @@ async fn the_replay_matrix_shows_what_survives_each_event() {
     assert_eq!(rows.len(), 5);
     for (row, (event, cells)) in rows.iter().zip(expected) {
         assert_eq!(row["event"], event);
-        assert_eq!(verdicts(row), cells, "{event}: {row}");
+        assert_eq!(verdicts(&row["cells"]), cells, "{event}: {row}");
     }
     assert_eq!(
         app.state.clock.offset().num_seconds(),
@@ -156,17 +157,7 @@ async fn two_devices_show_two_sessions_one_shared_key_and_two_jwt_families() {
     assert_eq!(result["server"]["token_rows"], 1);
     assert_eq!(result["server"]["same_token"], true);
     assert_eq!(result["server"]["jwt_families"], 2);
-    let accepted = |key: &str| -> Vec<bool> {
-        result[key]
-            .as_array()
-            .map(|cells| {
-                cells
-                    .iter()
-                    .map(|c| c["accepted"].as_bool().unwrap_or(false))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let accepted = |key: &str| verdicts(&result[key]);
     // The first device's own credentials after its logout: its session row and refresh token
     // are gone, and so is the shared DRF key; a copy of the signed cookie and the access token
     // still pass until they expire (nothing on the server to delete).
