@@ -1324,14 +1324,9 @@ async fn the_server_keeps_the_refresh_token_and_nothing_of_the_access_token() {
     assert_eq!(stored_access, 0);
 
     // The server panel says the same, from the same tables.
-    let inspect = app
-        .api(
-            "GET",
-            "/jwt/api/inspect",
-            Some(&bearer(&access)),
-            Body::None,
-        )
-        .await;
+    let authorization = bearer(&access);
+    let panel = || app.api("GET", "/jwt/api/inspect", Some(&authorization), Body::None);
+    let inspect = panel().await;
     assert_eq!(inspect.status, 200, "{}", inspect.text);
     assert_eq!(inspect.json["access_rows"], 0);
     assert_eq!(inspect.json["refresh_rows"][0]["jti"], refresh_jti.as_str());
@@ -1354,14 +1349,7 @@ async fn the_server_keeps_the_refresh_token_and_nothing_of_the_access_token() {
         )
         .await;
     assert_eq!(rotated.status, 200, "{}", rotated.text);
-    let inspect = app
-        .api(
-            "GET",
-            "/jwt/api/inspect",
-            Some(&bearer(&access)),
-            Body::None,
-        )
-        .await;
+    let inspect = panel().await;
     let rows = &inspect.json["refresh_rows"];
     assert_eq!(
         rows[0]["jti"],

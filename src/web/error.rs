@@ -41,7 +41,8 @@ pub enum AppError {
     MethodNotAllowed {
         /// The method sent.
         method: String,
-        /// The methods the route takes, for the `Allow` header (empty: no header).
+        /// The methods the route takes, for the `Allow` header (empty: no header; `HEAD` is added
+        /// beside `GET`).
         allow: &'static str,
     },
     /// 413: the body is larger than this route accepts.
@@ -142,7 +143,7 @@ impl ResponseError for AppError {
                 res.insert_header((header::RETRY_AFTER, secs.to_string()));
             }
             AppError::MethodNotAllowed { allow, .. } if !allow.is_empty() => {
-                res.insert_header((header::ALLOW, *allow));
+                res.insert_header((header::ALLOW, with_head(&HeaderValue::from_static(allow))));
             }
             _ => {}
         }
@@ -254,26 +255,18 @@ fn copy_headers(from: &HttpResponse<BoxBody>, to: &mut actix_web::HttpResponseBu
     }
 }
 
-/// actix's own `Allow` with `HEAD` after `GET`: HEAD is answered wherever GET is.
+/// An `Allow` value with `HEAD` after `GET` (actix's own and ours alike): HEAD is answered
+/// wherever GET is.
 fn with_head(allow: &HeaderValue) -> HeaderValue {
     let Ok(methods) = allow.to_str() else {
         return allow.clone();
     };
-    let listed: Vec<&str> = methods.split(',').map(str::trim).collect();
-    if !listed.contains(&"GET") || listed.contains(&"HEAD") {
-        return allow.clone();
+    let mut listed: Vec<&str> = methods.split(',').map(str::trim).collect();
+    match listed.iter().position(|m| *m == "GET") {
+        Some(get) if !listed.contains(&"HEAD") => listed.insert(get + 1, "HEAD"),
+        _ => return allow.clone(),
     }
-    let with: Vec<&str> = listed
-        .iter()
-        .flat_map(|m| {
-            if *m == "GET" {
-                vec!["GET", "HEAD"]
-            } else {
-                vec![*m]
-            }
-        })
-        .collect();
-    HeaderValue::from_str(&with.join(", ")).unwrap_or_else(|_| allow.clone())
+    HeaderValue::from_str(&listed.join(", ")).unwrap_or_else(|_| allow.clone())
 }
 
 fn default_detail(status: StatusCode, method: &Method) -> String {

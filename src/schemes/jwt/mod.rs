@@ -285,7 +285,7 @@ async fn change_username(
 async fn authenticated_405(req: HttpRequest, _auth: JwtUser) -> Result<HttpResponse, AppError> {
     Err(AppError::MethodNotAllowed {
         method: req.method().to_string(),
-        allow: "GET, HEAD, PATCH",
+        allow: "GET, PATCH",
     })
 }
 

@@ -87,7 +87,7 @@ async fn login_405(req: HttpRequest) -> Result<HttpResponse, AppError> {
 async fn authenticated_405(req: HttpRequest, _auth: TokenUser) -> Result<HttpResponse, AppError> {
     Err(AppError::MethodNotAllowed {
         method: req.method().to_string(),
-        allow: "GET, HEAD, PATCH",
+        allow: "GET, PATCH",
     })
 }
 
