@@ -102,7 +102,8 @@ fn lookups(c: &mut Criterion) {
 }
 
 fn jwt(c: &mut Criterion) {
-    let secret = claims::JwtSecret::new(b"a-benchmark-secret-of-at-least-32-bytes!".to_vec());
+    let secret = claims::JwtSecret::new(b"a-benchmark-secret-of-at-least-32-bytes!".to_vec())
+        .expect("a secret");
     let token = Claims::new(Kind::Access, 1, 1_000, 300)
         .sign(&secret)
         .expect("a token");

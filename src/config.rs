@@ -53,6 +53,11 @@ pub struct Settings {
     #[arg(long, env = "AUTHLAB_REFRESH_TTL", default_value = "1d")]
     pub refresh_ttl: HumaneDuration,
 
+    /// How long after a refresh token is rotated the same token may be rotated again (two tabs
+    /// refreshing at once) before a replay counts as theft and revokes its family; 0s turns it off.
+    #[arg(long, env = "AUTHLAB_REFRESH_GRACE", default_value = "5s")]
+    pub refresh_grace: HumaneDuration,
+
     /// A server-side session ends after this long without a request.
     #[arg(long, env = "AUTHLAB_SESSION_IDLE", default_value = "30m")]
     pub session_idle: HumaneDuration,

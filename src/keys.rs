@@ -60,7 +60,7 @@ impl Keys {
         })??;
         Ok(Keys {
             cookie: Key::from(&cookie[..COOKIE_KEY_BYTES]),
-            jwt: JwtSecret::new(jwt),
+            jwt: JwtSecret::new(jwt)?,
             ..self.clone()
         })
     }
@@ -105,7 +105,7 @@ impl Keys {
         Ok(Keys {
             cookie: Key::from(&cookie[..COOKIE_KEY_BYTES]),
             signing: Key::from(&signing[..COOKIE_KEY_BYTES]),
-            jwt: JwtSecret::new(jwt),
+            jwt: JwtSecret::new(jwt)?,
             csrf,
         })
     }

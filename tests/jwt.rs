@@ -484,6 +484,9 @@ async fn jwt_refresh_and_blacklist_match_the_contract_case_for_case() {
     assert_ne!(r1_rotated, r1);
 
     // 69 reuse_after_rotation, 70 rotated_out_refresh on verify, 71 the old access token still works.
+    // The replay comes after the grace window (5 s by default), as a thief's does: inside it,
+    // authlab rotates the token again (two tabs refreshing at once; see the grace-window tests).
+    app.advance_clock("6s").await;
     let got = app
         .api(
             "POST",
@@ -1191,10 +1194,8 @@ async fn expiry_follows_the_lab_clock_and_the_refresh_token_carries_on() {
     );
 }
 
-#[actix_web::test]
-async fn two_concurrent_refreshes_of_one_token_let_exactly_one_through() {
-    let app = jwt_app().await;
-    let (_, refresh) = pair(&app).await;
+/// Two clients presenting the same refresh token at the same moment; their statuses, sorted.
+async fn race_two_refreshes(app: &TestApp, refresh: &str) -> Vec<u16> {
     let body = json!({"refresh": refresh}).to_string();
     let mut handles = Vec::new();
     for _ in 0..2 {
@@ -1218,8 +1219,19 @@ async fn two_concurrent_refreshes_of_one_token_let_exactly_one_through() {
         statuses.push(handle.await.expect("joined").expect("sent"));
     }
     statuses.sort_unstable();
+    statuses
+}
+
+#[actix_web::test]
+async fn without_a_grace_window_two_concurrent_refreshes_let_exactly_one_through() {
+    let app = spawn_app_with(|s| {
+        s.login_throttle = authlab::config::Throttle::Off;
+        s.refresh_grace = "0s".parse().expect("a duration");
+    })
+    .await;
+    let (_, refresh) = pair(&app).await;
     assert_eq!(
-        statuses,
+        race_two_refreshes(&app, &refresh).await,
         [200, 401],
         "exactly one of the racing refreshes wins"
     );
@@ -1227,6 +1239,50 @@ async fn two_concurrent_refreshes_of_one_token_let_exactly_one_through() {
         app.query_one::<i64>("SELECT COUNT(*) FROM jwt_outstanding WHERE used_at IS NOT NULL"),
         1,
         "one atomic update claimed the token"
+    );
+}
+
+#[actix_web::test]
+async fn two_tabs_refreshing_one_token_at_once_both_stay_logged_in_inside_the_grace_window() {
+    let app = jwt_app().await;
+    let (_, refresh) = pair(&app).await;
+    assert_eq!(race_two_refreshes(&app, &refresh).await, [200, 200]);
+    assert_eq!(
+        app.query_one::<i64>(
+            "SELECT COUNT(*) FROM jwt_outstanding o WHERE used_at IS NULL
+             AND NOT EXISTS (SELECT 1 FROM jwt_blacklisted b WHERE b.outstanding_id = o.id)"
+        ),
+        2,
+        "each tab holds a live refresh token of the same family"
+    );
+    assert_eq!(
+        app.query_one::<i64>("SELECT COUNT(DISTINCT family) FROM jwt_outstanding"),
+        1
+    );
+
+    // A replay after the window is theft again: the whole family, both tabs' tokens, falls.
+    app.advance_clock("6s").await;
+    let late = app
+        .api(
+            "POST",
+            "/jwt/api/token/refresh",
+            None,
+            Body::Json(&json!({"refresh": refresh}).to_string()),
+        )
+        .await;
+    assert_answer(
+        "replay after the window",
+        &late,
+        401,
+        BEARER,
+        &not_valid("Token is blacklisted"),
+    );
+    assert_eq!(
+        app.query_one::<i64>(
+            "SELECT COUNT(*) FROM jwt_outstanding o WHERE NOT EXISTS
+             (SELECT 1 FROM jwt_blacklisted b WHERE b.outstanding_id = o.id)"
+        ),
+        0
     );
 }
 
@@ -1247,6 +1303,8 @@ async fn a_thief_and_a_victim_racing_one_refresh_token_both_end_up_logged_out() 
         .as_str()
         .unwrap_or_default()
         .to_owned();
+    // The victim's own refresh comes later than the grace window.
+    app.advance_clock("6s").await;
     let victim = app
         .api(
             "POST",
@@ -1459,4 +1517,38 @@ async fn blacklisting_a_refresh_token_of_a_user_who_no_longer_exists_is_fine_not
         )
         .await;
     assert_answer("unknown user's refresh", &got, 200, None, &json!({}));
+}
+
+#[actix_web::test]
+async fn claims_pyjwt_refuses_get_simplejwt_s_token_is_invalid() {
+    // Recorded from the reference (PyJWT 2.15.1): an `iat` ahead of the clock is "not yet valid",
+    // and a `jti` or `sub` that is not a string is refused, each as "Token is invalid".
+    let app = jwt_app().await;
+    let now = app.state.clock.unix();
+    let mut iat_ahead = claims("access", json!("1"), now, 300);
+    iat_ahead["iat"] = json!(now + 3_600);
+    let mut jti_number = claims("access", json!("1"), now, 300);
+    jti_number["jti"] = json!(12345);
+    let mut sub_number = claims("access", json!("1"), now, 300);
+    sub_number["sub"] = json!(7);
+    for (case, payload) in [
+        ("iat an hour ahead", iat_ahead),
+        ("jti a number", jti_number),
+        ("sub a number", sub_number),
+    ] {
+        let token = mint(&payload);
+        let me = app
+            .api("GET", "/jwt/api/me/", Some(&bearer(&token)), Body::None)
+            .await;
+        assert_answer(case, &me, 401, BEARER, &given_not_valid("Token is invalid"));
+        let verify = app
+            .api(
+                "POST",
+                "/jwt/api/token/verify/",
+                None,
+                Body::Json(&json!({"token": token}).to_string()),
+            )
+            .await;
+        assert_answer(case, &verify, 401, BEARER, &not_valid("Token is invalid"));
+    }
 }

@@ -3,46 +3,60 @@
 //!
 //! A token is `base64url(header).base64url(payload).base64url(HMAC-SHA256(secret, first two parts))`.
 //! The payload is only encoded: anyone can read it. Only the signature needs the secret.
+//!
+//! Every signature is made and checked by the `jsonwebtoken` crate, as a Rust service would do it:
+//! [`verify`] runs `jsonwebtoken::decode` (algorithms `[HS256]`, leeway 0, `exp` required) and then
+//! judges the time claims against the app's clock and simplejwt's own claims on top.
+
+use std::sync::LazyLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
 use rand::Rng;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
-use sha2::Sha256;
 
 /// The header of every token authlab issues, in simplejwt's key order.
 pub const HEADER_JSON: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 /// [`HEADER_JSON`] as it appears in a token: the first part of every token authlab issues.
 const HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 
-/// An HS256 secret, with the HMAC key schedule done once: signing or checking a token then hashes
-/// only the token.
+/// What `jsonwebtoken::decode` checks, the same for every secret: HS256 only, no leeway, `exp`
+/// required. Its own `exp`/`nbf` checks read the system clock, so they are off: [`verify`] judges
+/// the time claims against the app's clock (the lab clock) right after the signature passed.
+static VALIDATION: LazyLock<Validation> = LazyLock::new(|| {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 0;
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.set_required_spec_claims(&["exp"]);
+    validation
+});
+
+/// An HS256 secret as jsonwebtoken's signing and verifying keys, built once when the secret is
+/// loaded or rotated, never per request.
 #[derive(Clone)]
 pub struct JwtSecret {
     bytes: Vec<u8>,
-    mac: Hmac<Sha256>,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
 }
 
 impl JwtSecret {
-    /// The secret `bytes`, used as given (HMAC takes keys of any length).
-    pub fn new(bytes: Vec<u8>) -> Self {
-        let mac = <Hmac<Sha256> as Mac>::new_from_slice(&bytes)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        JwtSecret { bytes, mac }
+    /// The secret `bytes`, used as given (HMAC takes keys of any length but none).
+    pub fn new(bytes: Vec<u8>) -> anyhow::Result<Self> {
+        Ok(JwtSecret {
+            encoding: EncodingKey::from_secret(&bytes)?,
+            decoding: DecodingKey::from_secret(&bytes)?,
+            bytes,
+        })
     }
 
-    /// The secret itself.
+    /// The secret itself (the second-server lab starts its peer with it).
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
-    }
-
-    /// HMAC-SHA256 of `message` under this secret, not yet finalized.
-    fn mac_of(&self, message: &str) -> Hmac<Sha256> {
-        let mut mac = self.mac.clone();
-        mac.update(message.as_bytes());
-        mac
     }
 }
 
@@ -119,19 +133,26 @@ impl Claims {
     /// Signs the claims into a token.
     pub fn sign(&self, secret: &JwtSecret) -> anyhow::Result<String> {
         let payload = serde_json::to_string(self)?;
-        Ok(sign_parts(HEADER_JSON, &payload, secret))
+        sign_parts(HEADER_JSON, &payload, secret)
     }
 }
 
-/// `base64url(header).base64url(payload).signature` with HS256 over the first two parts.
-pub fn sign_parts(header_json: &str, payload_json: &str, secret: &JwtSecret) -> String {
+/// `base64url(header).base64url(payload).signature`, signed HS256 by jsonwebtoken. The header and
+/// payload go in exactly as given, so a token keeps PyJWT's header bytes and simplejwt's claim order
+/// (`jsonwebtoken::encode` would write its own header, with `typ` first).
+pub fn sign_parts(
+    header_json: &str,
+    payload_json: &str,
+    secret: &JwtSecret,
+) -> anyhow::Result<String> {
     let message = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header_json),
         URL_SAFE_NO_PAD.encode(payload_json)
     );
-    let signature = URL_SAFE_NO_PAD.encode(secret.mac_of(&message).finalize().into_bytes());
-    format!("{message}.{signature}")
+    let signature =
+        jsonwebtoken::crypto::sign(message.as_bytes(), &secret.encoding, Algorithm::HS256)?;
+    Ok(format!("{message}.{signature}"))
 }
 
 /// Why a token was refused, in simplejwt's words.
@@ -179,6 +200,8 @@ struct Checked {
     iat: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     aud: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    sub: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     jti: Option<Value>,
     #[serde(default, deserialize_with = "present")]
@@ -235,46 +258,52 @@ fn number(v: &Value) -> Option<i64> {
     v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))
 }
 
-/// The payload of `token` when its header names HS256 (the only algorithm accepted: `none`, other
-/// HMACs and public-key algorithms are refused before any signature is looked at), its signature
-/// is the HMAC-SHA256 of its first two parts under `secret` (compared in constant time), and the
-/// payload is a JSON object. No claim is judged here: simplejwt's checks follow in [`verify`].
+/// The payload of `token` when `jsonwebtoken::decode` accepts its header and signature: the header
+/// names HS256 (the only algorithm accepted: `none`, other HMACs and public-key algorithms are
+/// refused before any signature is looked at), the signature is the HMAC-SHA256 of the first two
+/// parts under `secret`, and the payload is a JSON object. Of the claims, jsonwebtoken judges only
+/// that `exp` is there and that no `aud` is; the rest follows in [`verify`], against the app clock.
+///
+/// A token whose `exp` is missing or not a whole number passed the signature check before
+/// jsonwebtoken refused it (`MissingRequiredClaim`): its payload is read here so that [`verify`]
+/// words the refusal as simplejwt does, and in simplejwt's order.
 ///
 /// Differences from PyJWT, all in tokens only the holder of the secret can sign: a claim [`verify`]
 /// reads that appears twice is refused, not "last wins"; the other claims are checked to be JSON
 /// but not decoded, so a lone surrogate escape or a number too large for a float in one of them passes.
 fn signed_payload(token: &str, secret: &JwtSecret) -> Option<(String, Checked)> {
-    // The signature after the last dot, the payload after the one before it; anything else (a
-    // fourth part) stays in the header, which then is not base64url and is refused.
-    let (message, signature) = token.rsplit_once('.')?;
-    let (header, payload) = message.rsplit_once('.')?;
-    // Every token authlab issues carries exactly this header; any other is read and judged.
+    let checked = match jsonwebtoken::decode::<Checked>(token, &secret.decoding, &VALIDATION) {
+        Ok(data) => Some(data.claims),
+        Err(e) if matches!(e.kind(), ErrorKind::MissingRequiredClaim(_)) => None,
+        Err(_) => return None,
+    };
+    // PyJWT refuses what jsonwebtoken lets through: a non-string `kid`, a critical extension.
+    // (authlab's own header, the one on nearly every token, has neither: it is not read again.)
+    let (header, rest) = token.split_once('.')?;
     if header != HEADER_B64 {
         let header: Map<String, Value> =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
-        // PyJWT: a `kid` must be a string; no critical extension is supported.
-        let kid_ok = header.get("kid").is_none_or(Value::is_string);
-        if header.get("alg").and_then(Value::as_str) != Some("HS256")
-            || !kid_ok
-            || header.contains_key("crit")
-        {
+        if !header.get("kid").is_none_or(Value::is_string) || header.contains_key("crit") {
             return None;
         }
     }
-    let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
-    secret.mac_of(message).verify_slice(&signature).ok()?;
+    let (payload, _signature) = rest.split_once('.')?;
     let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
     // A struct also deserializes from a JSON array: only an object is a claims set.
     if payload.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return None;
     }
-    let checked = serde_json::from_slice(&payload).ok()?;
+    let checked = match checked {
+        Some(checked) => checked,
+        None => serde_json::from_slice(&payload).ok()?,
+    };
     Some((String::from_utf8(payload).ok()?, checked))
 }
 
 /// Checks `token` as simplejwt does for a token of `kind` (`None`: an untyped token, as the verify
-/// endpoint checks it). Signature, then PyJWT's claim checks, then simplejwt's — so that each
-/// failure reads exactly as simplejwt words it. Algorithm allowlist `[HS256]`, leeway 0, the app clock.
+/// endpoint checks it). Signature (jsonwebtoken), then PyJWT's claim checks in PyJWT's order, then
+/// simplejwt's — so that each failure reads exactly as simplejwt words it. Algorithm allowlist
+/// `[HS256]`, leeway 0, the app clock.
 pub fn verify(
     token: &str,
     secret: &JwtSecret,
@@ -283,12 +312,15 @@ pub fn verify(
 ) -> Result<Verified, TokenError> {
     let (payload, checked) = signed_payload(token, secret).ok_or(TokenError::Invalid)?;
 
-    // PyJWT: a present exp/nbf/iat must be a number; exp past → expired; nbf ahead → invalid; aud unexpected.
+    // PyJWT: a present exp/nbf/iat must be a number; then iat ahead → invalid ("not yet valid
+    // (iat)"), nbf ahead → invalid, exp past → expired; aud unexpected; a sub or jti that is not
+    // a string → invalid.
     let numeric = |claim: &Option<Value>| claim.as_ref().is_none_or(|v| number(v).is_some());
     if !(numeric(&checked.exp) && numeric(&checked.nbf) && numeric(&checked.iat)) {
         return Err(TokenError::Invalid);
     }
-    if checked.aud.is_some() {
+    let ahead = |claim: &Option<Value>| claim.as_ref().and_then(number).is_some_and(|t| t > now);
+    if ahead(&checked.iat) || ahead(&checked.nbf) {
         return Err(TokenError::Invalid);
     }
     if let Some(exp) = checked.exp.as_ref().and_then(number)
@@ -296,9 +328,8 @@ pub fn verify(
     {
         return Err(TokenError::Expired);
     }
-    if let Some(nbf) = checked.nbf.as_ref().and_then(number)
-        && nbf > now
-    {
+    let string = |claim: &Option<Value>| claim.as_ref().is_none_or(Value::is_string);
+    if checked.aud.is_some() || !string(&checked.sub) || !string(&checked.jti) {
         return Err(TokenError::Invalid);
     }
 
@@ -326,7 +357,11 @@ mod tests {
     const SECRET_BYTES: &[u8] = b"a-test-secret-that-is-long-enough-1234";
 
     fn secret() -> JwtSecret {
-        JwtSecret::new(SECRET_BYTES.to_vec())
+        JwtSecret::new(SECRET_BYTES.to_vec()).expect("a secret")
+    }
+
+    fn signed(header: &str, payload: &str) -> String {
+        sign_parts(header, payload, &secret()).expect("signed")
     }
 
     #[test]
@@ -369,6 +404,22 @@ mod tests {
                 format!(r#"{{"exp":2000,"exp":2000,{jti}}}"#),
                 Err(TokenError::Invalid),
             ),
+            (
+                format!(r#"{{"exp":2000,"iat":1001,{jti}}}"#),
+                Err(TokenError::Invalid),
+            ),
+            (
+                r#"{"exp":2000,"jti":12345,"token_type":"access"}"#.to_owned(),
+                Err(TokenError::Invalid),
+            ),
+            (
+                format!(r#"{{"exp":2000,"sub":7,{jti}}}"#),
+                Err(TokenError::Invalid),
+            ),
+            (
+                format!(r#"{{"exp":1000,"iat":1001,{jti}}}"#),
+                Err(TokenError::Invalid),
+            ),
             ("[2000]".to_owned(), Err(TokenError::Invalid)),
             ("\"claims\"".to_owned(), Err(TokenError::Invalid)),
             (
@@ -377,7 +428,7 @@ mod tests {
             ),
         ];
         for (payload, expected) in cases {
-            let token = sign_parts(HEADER_JSON, &payload, &secret());
+            let token = signed(HEADER_JSON, &payload);
             let got = verify(&token, &secret(), Some(Kind::Access), 1_000).map(|_| ());
             assert_eq!(got, expected, "{payload}");
         }
@@ -397,7 +448,7 @@ mod tests {
             (r#"["HS256"]"#, false),
         ];
         for (header, accepted) in cases {
-            let token = sign_parts(header, payload, &secret());
+            let token = signed(header, payload);
             let got = verify(&token, &secret(), Some(Kind::Access), 1_000);
             assert_eq!(got.is_ok(), accepted, "{header}");
         }
@@ -411,7 +462,7 @@ mod tests {
     #[test]
     fn the_payload_is_kept_exactly_as_sent() {
         let payload = r#"{"exp":2000, "jti":"abc","token_type":"access","user_id":7,"extra":[1.50,{"a":null}]}"#;
-        let token = sign_parts(HEADER_JSON, payload, &secret());
+        let token = signed(HEADER_JSON, payload);
         let verified = verify(&token, &secret(), Some(Kind::Access), 1_000).expect("valid");
         assert_eq!(verified.payload_json(), payload);
         assert_eq!(verified.user_id(), Some(Ok(7)));
@@ -456,14 +507,14 @@ mod tests {
         assert_eq!(
             verify(
                 &good,
-                &JwtSecret::new(b"another-secret-another-secret-12345".to_vec()),
+                &JwtSecret::new(b"another-secret-another-secret-12345".to_vec()).expect("a secret"),
                 Some(Kind::Access),
                 now
             )
             .err(),
             Some(TokenError::Invalid)
         );
-        let sign = |payload: &str| sign_parts(HEADER_JSON, payload, &secret());
+        let sign = |payload: &str| signed(HEADER_JSON, payload);
         assert_eq!(
             verify(
                 &sign(r#"{"token_type":"access","jti":"x"}"#),

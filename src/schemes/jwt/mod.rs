@@ -158,11 +158,18 @@ async fn refresh(
     let [raw] = data.char_fields([("refresh", Trim::Yes)])?;
     let token = verified_refresh(&raw, &state)?;
     let jti = token.jti();
-    let check = jti.clone();
-    if db.run(move |c| store::is_blacklisted(c, &check)).await?? {
-        // Blacklisted: a logout, or a rotation being replayed. Replays revoke the family.
+    let (check, grace) = (
+        jti.clone(),
+        state.settings.refresh_grace.get().num_seconds(),
+    );
+    let now = state.clock.unix();
+    if db
+        .run(move |c| store::refuses_refresh(c, &check, now, grace))
+        .await??
+    {
+        // Blacklisted: a logout, or a rotation replayed after the grace window. Replays revoke the family.
         let presented = raw.clone();
-        let (jti, now) = (jti.clone(), state.clock.unix());
+        let jti = jti.clone();
         let verified = token.clone();
         db.run(move |c| {
             store::rotate(
@@ -170,6 +177,7 @@ async fn refresh(
                 &outstanding(&verified, None, &jti, &presented, &jti, now),
                 None,
                 now,
+                grace,
             )
         })
         .await??;
@@ -195,7 +203,6 @@ async fn refresh(
         }
         Some(_) => {}
     }
-    let now = state.clock.unix();
     // The successor is minted first and remembered in the rotation's own transaction, so a replay
     // of the old token can never revoke the family in between and miss it.
     let pair = std::sync::Arc::new(Pair::mint(&state, user_id)?);
@@ -208,6 +215,7 @@ async fn refresh(
                 &outstanding(&verified, Some(user_id), &new_family, &presented, &jti, now),
                 Some(successor.issued()),
                 now,
+                grace,
             )
         })
         .await??;

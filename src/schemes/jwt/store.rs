@@ -4,7 +4,7 @@
 //! 같이 기록"), so they can be rotated, blacklisted at logout, and — stricter than simplejwt — a
 //! reused one revokes its whole family.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 /// What presenting a refresh token for rotation did.
@@ -87,6 +87,44 @@ pub fn record(c: &Connection, t: &Outstanding<'_>) -> rusqlite::Result<i64> {
     )
 }
 
+/// Whether a token with this `jti` is blacklisted and may not be rotated: blacklisted, and not a
+/// token rotated less than `grace` seconds ago in a family that is still live (see [`rotate`]).
+pub fn refuses_refresh(c: &Connection, jti: &str, now: i64, grace: i64) -> rusqlite::Result<bool> {
+    if !is_blacklisted(c, jti)? {
+        return Ok(false);
+    }
+    let standing: Option<(String, Option<i64>)> = c
+        .prepare_cached("SELECT family, used_at FROM jwt_outstanding WHERE jti = ?1")?
+        .query_row(params![jti], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(match standing {
+        Some((family, Some(used_at))) => !in_grace(c, &family, used_at, now, grace)?,
+        _ => true,
+    })
+}
+
+/// Whether a token of `family` rotated at `used_at` is still inside the grace window at `now`: the
+/// window has not run out, and nothing in the family was blacklisted without being rotated (a
+/// logout, or a family revoked for reuse), so a second rotation would only fork a live login.
+fn in_grace(
+    c: &Connection,
+    family: &str,
+    used_at: i64,
+    now: i64,
+    grace: i64,
+) -> rusqlite::Result<bool> {
+    if grace <= 0 || now - used_at >= grace {
+        return Ok(false);
+    }
+    let ended: bool = c
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM jwt_outstanding o JOIN jwt_blacklisted b ON b.outstanding_id = o.id
+                            WHERE o.family = ?1 AND o.used_at IS NULL)",
+        )?
+        .query_row(params![family], |r| r.get(0))?;
+    Ok(!ended)
+}
+
 /// Whether a token with this `jti` is blacklisted.
 pub fn is_blacklisted(c: &Connection, jti: &str) -> rusqlite::Result<bool> {
     c.prepare_cached(
@@ -100,13 +138,20 @@ pub fn is_blacklisted(c: &Connection, jti: &str) -> rusqlite::Result<bool> {
 /// A token the server never saw (signed with its key, but issued elsewhere) is remembered first.
 /// The winner's `successor` joins the family in the same transaction, so a replay of the old token
 /// that revokes the family cannot slip in before it is there.
+///
+/// A token already rotated less than `grace` seconds ago, in a family still live, is rotated again
+/// (its successor joins the same family) instead of counting as reuse: two tabs refreshing at once
+/// both stay logged in. Past the window, or with `grace` 0, a second rotation revokes the family.
 pub fn rotate(
     c: &Connection,
     presented: &Outstanding<'_>,
     successor: Option<Issued<'_>>,
     now: i64,
+    grace: i64,
 ) -> rusqlite::Result<Rotation> {
-    crate::db::in_transaction(c, |c| rotate_in_transaction(c, presented, successor, now))
+    crate::db::in_transaction(c, |c| {
+        rotate_in_transaction(c, presented, successor, now, grace)
+    })
 }
 
 fn rotate_in_transaction(
@@ -114,6 +159,7 @@ fn rotate_in_transaction(
     presented: &Outstanding<'_>,
     successor: Option<Issued<'_>>,
     now: i64,
+    grace: i64,
 ) -> rusqlite::Result<Rotation> {
     let id = record(c, presented)?;
     let (family, used_at, blacklisted): (String, Option<i64>, bool) = c.query_row(
@@ -122,21 +168,24 @@ fn rotate_in_transaction(
         params![id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    if used_at.is_some() {
+    if let Some(used_at) = used_at {
+        if let Some(next) = successor
+            && in_grace(c, &family, used_at, now, grace)?
+        {
+            record(c, &next.in_family(&family))?;
+            return Ok(Rotation::Rotated { family });
+        }
         revoke_family(c, &family, now)?;
         return Ok(Rotation::Reused);
     }
     if blacklisted {
         return Ok(Rotation::Blacklisted);
     }
-    let claimed = c.execute(
+    // Inside BEGIN IMMEDIATE no other writer can have claimed it since the read above.
+    c.execute(
         "UPDATE jwt_outstanding SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
         params![id, now],
     )?;
-    if claimed != 1 {
-        revoke_family(c, &family, now)?;
-        return Ok(Rotation::Reused);
-    }
     blacklist_id(c, id, now)?;
     if let Some(next) = successor {
         record(c, &next.in_family(&family))?;
@@ -276,7 +325,7 @@ mod tests {
         let c = pool.get().expect("a connection");
         record(&c, &token("r1", "f")).expect("r1");
 
-        let first = rotate(&c, &token("r1", "unused"), Some(issued("r2")), 10).expect("rotates");
+        let first = rotate(&c, &token("r1", "unused"), Some(issued("r2")), 10, 0).expect("rotates");
         assert!(matches!(first, Rotation::Rotated { ref family } if family == "f"));
         let family: String = c
             .query_row(
@@ -289,7 +338,7 @@ mod tests {
         assert!(!is_blacklisted(&c, "r2").expect("reads"));
 
         // Replaying r1 revokes the family, successor included; the replay records no successor.
-        let replay = rotate(&c, &token("r1", "unused"), Some(issued("r3")), 11).expect("runs");
+        let replay = rotate(&c, &token("r1", "unused"), Some(issued("r3")), 11, 0).expect("runs");
         assert!(matches!(replay, Rotation::Reused));
         assert!(
             is_blacklisted(&c, "r2").expect("reads"),
@@ -303,5 +352,44 @@ mod tests {
             )
             .expect("counts");
         assert_eq!(r3, 0, "a refused rotation remembers nothing new");
+    }
+
+    #[test]
+    fn a_second_rotation_inside_the_grace_window_forks_the_family_instead_of_revoking_it() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let pool = crate::db::open(&dir.path().join("t.sqlite3")).expect("opens");
+        let c = pool.get().expect("a connection");
+        record(&c, &token("r1", "f")).expect("r1");
+        let grace = 5;
+
+        let first = rotate(&c, &token("r1", "x"), Some(issued("r2")), 10, grace).expect("rotates");
+        assert!(matches!(first, Rotation::Rotated { .. }));
+        assert!(!refuses_refresh(&c, "r1", 14, grace).expect("reads"));
+        let second = rotate(&c, &token("r1", "x"), Some(issued("r3")), 14, grace).expect("runs");
+        assert!(
+            matches!(second, Rotation::Rotated { ref family } if family == "f"),
+            "the other tab's refresh, 4 s later, gets its own pair in the same family"
+        );
+        assert!(
+            !is_blacklisted(&c, "r2").expect("reads"),
+            "the first tab's token lives"
+        );
+        assert!(!is_blacklisted(&c, "r3").expect("reads"));
+
+        // At the window's end the same replay is theft: the family falls, both forks with it.
+        assert!(refuses_refresh(&c, "r1", 15, grace).expect("reads"));
+        let late = rotate(&c, &token("r1", "x"), Some(issued("r4")), 15, grace).expect("runs");
+        assert!(matches!(late, Rotation::Reused));
+        assert!(
+            is_blacklisted(&c, "r2").expect("reads") && is_blacklisted(&c, "r3").expect("reads")
+        );
+
+        // A family that was logged out is not revived by a replay inside the window either.
+        record(&c, &token("s1", "g")).expect("s1");
+        rotate(&c, &token("s1", "x"), Some(issued("s2")), 20, grace).expect("rotates");
+        blacklist(&c, &issued("s2").in_family("g"), 21).expect("logs out");
+        assert!(refuses_refresh(&c, "s1", 22, grace).expect("reads"));
+        let revived = rotate(&c, &token("s1", "x"), Some(issued("s3")), 22, grace).expect("runs");
+        assert!(matches!(revived, Rotation::Reused));
     }
 }
