@@ -77,7 +77,7 @@ async fn drf_authenticates_before_it_reads_the_method_or_the_body() {
     );
     assert_eq!(
         got.allow.as_deref(),
-        Some("POST"),
+        Some("POST, OPTIONS"),
         "Allow on the login's 405"
     );
     let got = app.api("POST", "/token/api/login/", None, broken).await;
@@ -122,7 +122,7 @@ async fn drf_authenticates_before_it_reads_the_method_or_the_body() {
     );
     assert_eq!(
         got.allow.as_deref(),
-        Some("GET, HEAD, PATCH"),
+        Some("GET, HEAD, PATCH, OPTIONS"),
         "Allow on /me's 405"
     );
 }

@@ -32,7 +32,16 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
                 .post(account::submit),
         )
         .service(web::resource("/healthz").get(healthz))
-        .service(web::resource("/api/ping").get(ping));
+        .service(
+            web::resource("/api/ping")
+                .wrap(actix_web::middleware::from_fn(crate::web::drf::negotiate))
+                .get(ping)
+                .route(
+                    web::route()
+                        .method(actix_web::http::Method::OPTIONS)
+                        .to(ping_options),
+                ),
+        );
     lab::mount(cfg);
 }
 
@@ -54,6 +63,14 @@ async fn healthz() -> HttpResponse {
 /// authentication classes, so any `Authorization` header is ignored.
 async fn ping() -> HttpResponse {
     crate::web::drf::json_ok(json!({ "ping": "pong" }))
+}
+
+/// The reference's `OPTIONS` answer for its ping view.
+const PING_METADATA: &str = r#"{"name":"Ping","description":"Unauthenticated baseline.","renders":["application/json","text/html"],"parses":["application/json","application/x-www-form-urlencoded","multipart/form-data"]}"#;
+
+/// `OPTIONS /api/ping`.
+async fn ping_options() -> HttpResponse {
+    crate::web::drf::metadata(PING_METADATA, "GET, OPTIONS")
 }
 
 /// Turns a JSON body problem into the DRF-shaped answer: 415, 413 or 400.

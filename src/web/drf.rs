@@ -5,13 +5,16 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
+use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use serde_json::{Map, Value, json};
 
 use crate::startup::JSON_LIMIT;
 use crate::web::error::{AppError, unreadable_body};
+use crate::web::multipart::{self, MultipartError, Part};
 
 /// A DRF request body (`request.data`): a JSON object or a urlencoded form. The extractor only
 /// reads it; the fields are parsed when a view first reads them, as DRF parses lazily — after
@@ -62,13 +65,15 @@ impl FromRequest for DrfData {
 }
 
 impl DrfData {
-    /// The fields: 400 for a malformed body, 415 for a media type DRF's parsers do not take.
+    /// The fields: 400 for a malformed body, 415 for a media type DRF's parsers do not take
+    /// (`application/json` exactly, a urlencoded form, `multipart/form-data`; `+json` types and
+    /// `text/json` are refused, as DRF refuses them).
     fn fields(&self) -> Result<Map<String, Value>, AppError> {
         let content_type = self.content_type.as_str();
         if self.body.is_empty() {
             Ok(Map::new())
-        } else if content_type == "application/json" || content_type.ends_with("+json") {
-            parse_json(&self.body)
+        } else if content_type == "application/json" {
+            parse_json(&decode_charset(&self.body, &self.declared)?)
         } else if content_type == "application/x-www-form-urlencoded" {
             let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&self.body)
                 .map_err(|e| AppError::BadRequest(format!("Form parse error - {e}")))?;
@@ -76,9 +81,87 @@ impl DrfData {
                 .into_iter()
                 .map(|(k, v)| (k, Value::String(v)))
                 .collect())
+        } else if content_type == "multipart/form-data" {
+            let parse_error = |e: MultipartError| {
+                AppError::BadRequest(format!("Multipart form parse error - {e}"))
+            };
+            let boundary = multipart::boundary(&self.declared).map_err(parse_error)?;
+            let parts = multipart::parse(&self.body, &boundary).map_err(parse_error)?;
+            Ok(parts
+                .into_iter()
+                .map(|(name, part)| match part {
+                    Part::Field(text) => (name, Value::String(text)),
+                    // An uploaded file is not a string: a CharField says so.
+                    Part::File(file) => (name, json!({ "file": file })),
+                })
+                .collect())
         } else {
             Err(AppError::UnsupportedMediaType(self.declared.clone()))
         }
+    }
+}
+
+/// A JSON body as text, decoded by the `charset` its `Content-Type` declares, as DRF's JSONParser
+/// decodes it: UTF-8 when none is given or the name is unknown; Latin-1, ASCII and UTF-16 (with a
+/// byte-order mark, or the `-le`/`-be` forms) when declared. A body the charset cannot decode, or
+/// a UTF-8 one starting with a byte-order mark, is a 400 that names the problem.
+fn decode_charset<'a>(
+    body: &'a [u8],
+    declared: &str,
+) -> Result<std::borrow::Cow<'a, [u8]>, AppError> {
+    use std::borrow::Cow;
+    let charset = declared
+        .split(';')
+        .skip(1)
+        .filter_map(|param| param.split_once('='))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("charset"))
+        .map(|(_, value)| value.trim().trim_matches('"').to_ascii_lowercase())
+        .unwrap_or_default();
+    let bad = |message: String| AppError::BadRequest(format!("JSON parse error - {message}"));
+    let utf16 = |units: &[u8], big_endian: bool| -> Result<Cow<'a, [u8]>, AppError> {
+        if units.len() % 2 == 1 {
+            return Err(bad("truncated UTF-16 data".into()));
+        }
+        let units: Vec<u16> = units
+            .chunks_exact(2)
+            .map(|pair| {
+                let bytes = [pair[0], pair[1]];
+                if big_endian {
+                    u16::from_be_bytes(bytes)
+                } else {
+                    u16::from_le_bytes(bytes)
+                }
+            })
+            .collect();
+        String::from_utf16(&units)
+            .map(|text| Cow::Owned(text.into_bytes()))
+            .map_err(|_| bad("the body is not valid UTF-16".into()))
+    };
+    match charset.replace('_', "-").as_str() {
+        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "l1" | "cp819" => Ok(Cow::Owned(
+            body.iter()
+                .map(|&b| char::from(b))
+                .collect::<String>()
+                .into_bytes(),
+        )),
+        "ascii" | "us-ascii" => match body.iter().position(|b| !b.is_ascii()) {
+            Some(at) => Err(bad(format!(
+                "the body is declared ASCII but byte {at} is 0x{:02x}",
+                body[at]
+            ))),
+            None => Ok(Cow::Borrowed(body)),
+        },
+        "utf-16" => match body {
+            [0xff, 0xfe, rest @ ..] => utf16(rest, false),
+            [0xfe, 0xff, rest @ ..] => utf16(rest, true),
+            _ => Err(bad("UTF-16 stream does not start with BOM".into())),
+        },
+        "utf-16le" | "utf-16-le" => utf16(body, false),
+        "utf-16be" | "utf-16-be" => utf16(body, true),
+        _ if body.starts_with(&[0xef, 0xbb, 0xbf]) => {
+            Err(bad("Unexpected UTF-8 BOM (decode using utf-8-sig)".into()))
+        }
+        _ => Ok(Cow::Borrowed(body)),
     }
 }
 
@@ -97,6 +180,69 @@ fn parse_json(body: &[u8]) -> Result<Map<String, Value>, AppError> {
     Err(non_field(&format!(
         "Invalid data. Expected a dictionary, but got {got}."
     )))
+}
+
+/// DRF's answer when no renderer suits the `Accept` header.
+const NOT_ACCEPTABLE: &str = r#"{"detail":"Could not satisfy the request Accept header."}"#;
+
+/// Middleware for DRF routes: content negotiation, which DRF runs before authentication, the
+/// method check and the body, so a client that takes no JSON gets 406 before any 401 or 405.
+/// JSON is offered for `application/json`, `application/*`, `*/*`, no `Accept` at all, and —
+/// where DRF would render its browsable API — `text/html` and `text/*` (authlab has no HTML
+/// rendering of its API: such a client gets the JSON).
+pub async fn negotiate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if accepts_json(&req) {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
+    let res = actix_web::HttpResponse::NotAcceptable()
+        .content_type("application/json")
+        .body(NOT_ACCEPTABLE);
+    Ok(req.into_response(res))
+}
+
+fn accepts_json(req: &ServiceRequest) -> bool {
+    let mut values = req.headers().get_all(header::ACCEPT).peekable();
+    if values.peek().is_none() {
+        return true;
+    }
+    values
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|range| {
+            range
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .any(|media| {
+            matches!(
+                media.as_str(),
+                "" | "*/*" | "application/*" | "application/json" | "text/*" | "text/html"
+            )
+        })
+}
+
+/// `OPTIONS` on a DRF view: 200 with DRF's metadata for it (`name`, `description`, `renders`,
+/// `parses`, and `actions` where the view has a serializer), exactly as the reference sends it.
+/// `allow` is the view's `Allow` header (`HEAD` is added beside `GET`, as on every GET route).
+pub fn metadata(body: &'static str, allow: &'static str) -> actix_web::HttpResponse {
+    let allow = if allow.starts_with("GET") {
+        allow.replacen("GET", "GET, HEAD", 1)
+    } else {
+        allow.to_owned()
+    };
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::ALLOW, allow))
+        .body(body)
 }
 
 /// A 200 with this JSON body, `Content-Type: application/json` as DRF sends it (no charset).
@@ -169,14 +315,35 @@ fn char_field(value: Option<&Value>, trim: Trim) -> Result<String, &'static str>
 }
 
 /// The `Authorization` header split on ASCII whitespace, as raw bytes borrowed from the request
-/// (`None` when absent).
-pub fn authorization_parts(req: &HttpRequest) -> Option<Vec<&[u8]>> {
-    let raw = req.headers().get(header::AUTHORIZATION)?.as_bytes();
-    Some(
+/// (`None` when absent). Two `Authorization` headers are read as one joined by a bare comma, as
+/// gunicorn hands them to Django: `Token k1,Token k2` then fails as "should not contain spaces"
+/// (and as a bad Bearer header), so an ambiguous request never authenticates as either.
+pub fn authorization_parts(req: &HttpRequest) -> Option<Vec<std::borrow::Cow<'_, [u8]>>> {
+    use std::borrow::Cow;
+    let mut values = req.headers().get_all(header::AUTHORIZATION);
+    let first = values.next()?.as_bytes();
+    let rest: Vec<&[u8]> = values.map(|v| v.as_bytes()).collect();
+    let split = |raw: &[u8]| -> Vec<Vec<u8>> {
         raw.split(|b| b.is_ascii_whitespace() || *b == 0x0b)
             .filter(|part| !part.is_empty())
-            .collect(),
-    )
+            .map(<[u8]>::to_vec)
+            .collect()
+    };
+    if rest.is_empty() {
+        return Some(
+            first
+                .split(|b| b.is_ascii_whitespace() || *b == 0x0b)
+                .filter(|part| !part.is_empty())
+                .map(Cow::Borrowed)
+                .collect(),
+        );
+    }
+    let mut joined = first.to_vec();
+    for value in rest {
+        joined.push(b',');
+        joined.extend_from_slice(value);
+    }
+    Some(split(&joined).into_iter().map(Cow::Owned).collect())
 }
 
 /// The `Authorization` header exactly as received, and its size on the wire.

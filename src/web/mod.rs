@@ -3,6 +3,7 @@
 pub mod csrf;
 pub mod drf;
 pub mod error;
+pub mod multipart;
 pub mod page;
 pub mod replay;
 pub mod security;

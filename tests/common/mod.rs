@@ -396,30 +396,32 @@ impl TestApp {
             Body::Form(fields) => request.form(fields),
             Body::Other(media, text) => request.header("Content-Type", media).body(text.to_owned()),
         };
-        let res = request.send().await.expect("request sent");
-        let header = |name: &str| {
-            res.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let (status, content_type, www_authenticate, server_timing, allow) = (
-            res.status().as_u16(),
-            header("content-type").unwrap_or_default(),
-            header("www-authenticate"),
-            header("server-timing").unwrap_or_default(),
-            header("allow"),
-        );
-        let text = res.text().await.unwrap_or_default();
-        Answer {
-            status,
-            content_type,
-            www_authenticate,
-            server_timing,
-            allow,
-            json: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-            text,
+        answer_of(request.send().await.expect("request sent")).await
+    }
+
+    /// Sends one request exactly as given — every header as a separate line (so a header may
+    /// repeat), the body as raw bytes — from a client without cookies.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &[u8])],
+        body: &[u8],
+    ) -> Answer {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+        let mut request = bare_client().request(method, self.url(path));
+        for (name, value) in headers {
+            let value = reqwest::header::HeaderValue::from_bytes(value).expect("a header value");
+            request = request.header(*name, value);
         }
+        answer_of(
+            request
+                .body(body.to_vec())
+                .send()
+                .await
+                .expect("request sent"),
+        )
+        .await
     }
 
     /// Runs one SQL statement against the app's database file.
@@ -427,6 +429,33 @@ impl TestApp {
         rusqlite::Connection::open(&self.db_path)
             .and_then(|c| c.execute_batch(sql))
             .expect("the statement runs");
+    }
+}
+
+/// Reads a response into an [`Answer`].
+async fn answer_of(res: Response) -> Answer {
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (status, content_type, www_authenticate, server_timing, allow) = (
+        res.status().as_u16(),
+        header("content-type").unwrap_or_default(),
+        header("www-authenticate"),
+        header("server-timing").unwrap_or_default(),
+        header("allow"),
+    );
+    let text = res.text().await.unwrap_or_default();
+    Answer {
+        status,
+        content_type,
+        www_authenticate,
+        server_timing,
+        allow,
+        json: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        text,
     }
 }
 

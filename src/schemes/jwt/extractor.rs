@@ -43,7 +43,7 @@ pub fn bearer_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
     };
     match parts.as_slice() {
         [] => Ok(None),
-        [keyword, ..] if *keyword != b"Bearer" => Ok(None),
+        [keyword, ..] if keyword.as_ref() != b"Bearer" => Ok(None),
         [_, raw] => Ok(Some(String::from_utf8_lossy(raw).into_owned())),
         _ => Err(token_error(
             "Authorization header must contain two space-delimited values",

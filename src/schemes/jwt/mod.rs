@@ -8,6 +8,8 @@ pub mod claims;
 pub mod extractor;
 pub mod store;
 
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Serialize;
@@ -18,31 +20,67 @@ use crate::startup::AppState;
 use crate::users;
 use crate::users::api::{patch_username, user_json};
 use crate::users::auth::{LoginError, authenticate};
-use crate::web::drf::{DrfData, Trim, Wire, authorization_wire, json_ok, non_field};
+use crate::web::drf::{self, DrfData, Trim, Wire, authorization_wire, json_ok, non_field};
 use crate::web::error::AppError;
 use crate::web::page::{PageCtx, render};
 use claims::{Claims, Kind, Verified};
 use extractor::{CHALLENGE, JwtClaims, JwtUser, MaybeJwtUser, not_valid, token_error};
 use store::{Outstanding, Rotation};
 
-/// Mounts `/jwt`.
+/// simplejwt's `OPTIONS` answers, byte for byte as the reference sends them (its views' docstrings).
+const OBTAIN_METADATA: &str = r#"{"name":"Token Obtain Pair","description":"Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.","renders":["application/json","text/html"],"parses":["application/json","application/x-www-form-urlencoded","multipart/form-data"],"actions":{"POST":{"email":{"type":"string","required":true,"read_only":false,"label":"Email"},"password":{"type":"string","required":true,"read_only":false,"label":"Password"}}}}"#;
+const REFRESH_METADATA: &str = r#"{"name":"Token Refresh","description":"Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.","renders":["application/json","text/html"],"parses":["application/json","application/x-www-form-urlencoded","multipart/form-data"],"actions":{"POST":{"refresh":{"type":"string","required":true,"read_only":false,"label":"Refresh"},"access":{"type":"string","required":false,"read_only":true,"label":"Access"}}}}"#;
+const VERIFY_METADATA: &str = r#"{"name":"Token Verify","description":"Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.","renders":["application/json","text/html"],"parses":["application/json","application/x-www-form-urlencoded","multipart/form-data"],"actions":{"POST":{"token":{"type":"string","required":true,"read_only":false,"label":"Token"}}}}"#;
+const BLACKLIST_METADATA: &str = r#"{"name":"Token Blacklist","description":"Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.","renders":["application/json","text/html"],"parses":["application/json","application/x-www-form-urlencoded","multipart/form-data"],"actions":{"POST":{"refresh":{"type":"string","required":true,"read_only":false,"label":"Refresh"}}}}"#;
+/// The reference's `OPTIONS` answer for its `/jwt/api/me/` view.
+const ME_METADATA: &str = r#"{"name":"Jwt Me","description":"Protected by simplejwt JWTAuthentication (Authorization: Bearer <access>).","renders":["application/json","text/html"],"parses":["application/json","application/x-www-form-urlencoded","multipart/form-data"]}"#;
+
+/// A simplejwt view: POST, and `OPTIONS` with its metadata (these views authenticate nobody).
+fn token_view<F, Args>(path: &str, handler: F, metadata: &'static str) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path).post(handler).route(
+        web::route()
+            .method(Method::OPTIONS)
+            .to(move || async move { drf::metadata(metadata, "POST, OPTIONS") }),
+    )
+}
+
+/// Mounts `/jwt`: the page, and the API behind DRF's content negotiation.
 pub fn mount(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/jwt")
             .service(web::resource("").get(page))
-            .service(web::resource("/api/token").post(obtain))
-            .service(web::resource("/api/token/refresh").post(refresh))
-            .service(web::resource("/api/token/verify").post(verify))
-            .service(web::resource("/api/token/blacklist").post(blacklist))
             .service(
-                web::resource("/api/me")
-                    .get(me)
-                    .patch(change_username)
-                    .default_service(web::to(authenticated_405)),
-            )
-            .service(web::resource("/api/claims").get(claims_only))
-            .service(web::resource("/api/inspect").get(inspect)),
+                web::scope("/api")
+                    .wrap(from_fn(drf::negotiate))
+                    .service(token_view("/token", obtain, OBTAIN_METADATA))
+                    .service(token_view("/token/refresh", refresh, REFRESH_METADATA))
+                    .service(token_view("/token/verify", verify, VERIFY_METADATA))
+                    .service(token_view(
+                        "/token/blacklist",
+                        blacklist,
+                        BLACKLIST_METADATA,
+                    ))
+                    .service(
+                        web::resource("/me")
+                            .get(me)
+                            .patch(change_username)
+                            .route(web::route().method(Method::OPTIONS).to(me_options))
+                            .default_service(web::to(authenticated_405)),
+                    )
+                    .service(web::resource("/claims").get(claims_only))
+                    .service(web::resource("/inspect").get(inspect)),
+            ),
     );
+}
+
+/// `OPTIONS /jwt/api/me`: authenticated like GET.
+async fn me_options(_auth: JwtUser) -> HttpResponse {
+    drf::metadata(ME_METADATA, "GET, PATCH, OPTIONS")
 }
 
 /// A fresh pair for one user, signed; the refresh token is not remembered yet.
@@ -293,7 +331,7 @@ async fn change_username(
 async fn authenticated_405(req: HttpRequest, _auth: JwtUser) -> Result<HttpResponse, AppError> {
     Err(AppError::MethodNotAllowed {
         method: req.method().to_string(),
-        allow: "GET, PATCH",
+        allow: "GET, PATCH, OPTIONS",
     })
 }
 

@@ -6,6 +6,8 @@
 pub mod extractor;
 pub mod store;
 
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Serialize;
@@ -15,7 +17,7 @@ use crate::db::Db;
 use crate::startup::AppState;
 use crate::users::api::{patch_username, user_json};
 use crate::users::auth::{LoginError, authenticate};
-use crate::web::drf::{DrfData, Trim, Wire, authorization_wire, json_ok, non_field};
+use crate::web::drf::{self, DrfData, Trim, Wire, authorization_wire, json_ok, non_field};
 use crate::web::error::AppError;
 use crate::web::page::{PageCtx, render};
 pub use extractor::{MaybeTokenUser, TokenUser};
@@ -23,26 +25,48 @@ pub use extractor::{MaybeTokenUser, TokenUser};
 /// The challenge DRF sends when the view's first authentication class is simplejwt's (the login view).
 pub const DEFAULT_CHALLENGE: &str = "Bearer realm=\"api\"";
 
-/// Mounts `/token`.
+/// DRF's `OPTIONS` answer for `obtain_auth_token`, byte for byte as the reference sends it.
+const LOGIN_METADATA: &str = r#"{"name":"Obtain Auth Token","description":"","renders":["application/json"],"parses":["application/x-www-form-urlencoded","multipart/form-data","application/json"],"actions":{"POST":{"username":{"type":"string","required":true,"read_only":false,"label":"Username"},"password":{"type":"string","required":true,"read_only":false,"label":"Password"},"token":{"type":"string","required":false,"read_only":true,"label":"Token"}}}}"#;
+/// The reference's `OPTIONS` answer for its `/token/api/me/` view.
+const ME_METADATA: &str = r#"{"name":"Token Me","description":"Protected by DRF TokenAuthentication (Authorization: Token <key>).","renders":["application/json","text/html"],"parses":["application/json","application/x-www-form-urlencoded","multipart/form-data"]}"#;
+
+/// Mounts `/token`: the page, and the API behind DRF's content negotiation.
 pub fn mount(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/token")
             .service(web::resource("").get(page))
             .service(
-                web::resource("/api/login")
-                    .post(login)
-                    .default_service(web::to(login_405)),
-            )
-            .service(
-                web::resource("/api/me")
-                    .get(me)
-                    .patch(change_username)
-                    .default_service(web::to(authenticated_405)),
-            )
-            .service(web::resource("/api/regenerate").post(regenerate))
-            .service(web::resource("/api/logout").post(logout))
-            .service(web::resource("/api/inspect").get(inspect)),
+                web::scope("/api")
+                    .wrap(from_fn(drf::negotiate))
+                    .service(
+                        web::resource("/login")
+                            .post(login)
+                            .route(web::route().method(Method::OPTIONS).to(login_options))
+                            .default_service(web::to(login_405)),
+                    )
+                    .service(
+                        web::resource("/me")
+                            .get(me)
+                            .patch(change_username)
+                            .route(web::route().method(Method::OPTIONS).to(me_options))
+                            .default_service(web::to(authenticated_405)),
+                    )
+                    .service(web::resource("/regenerate").post(regenerate))
+                    .service(web::resource("/logout").post(logout))
+                    .service(web::resource("/inspect").get(inspect)),
+            ),
     );
+}
+
+/// `OPTIONS /token/api/login`: the default authentication classes run first, as on POST.
+async fn login_options(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    crate::schemes::jwt::extractor::authenticate_default(&req).await?;
+    Ok(drf::metadata(LOGIN_METADATA, "POST, OPTIONS"))
+}
+
+/// `OPTIONS /token/api/me`: authenticated like GET.
+async fn me_options(_auth: TokenUser) -> HttpResponse {
+    drf::metadata(ME_METADATA, "GET, PATCH, OPTIONS")
 }
 
 /// `POST /token/api/login`: DRF's `obtain_auth_token`. Fields `username` (the e-mail) and
@@ -79,7 +103,7 @@ async fn login_405(req: HttpRequest) -> Result<HttpResponse, AppError> {
     crate::schemes::jwt::extractor::authenticate_default(&req).await?;
     Err(AppError::MethodNotAllowed {
         method: req.method().to_string(),
-        allow: "POST",
+        allow: "POST, OPTIONS",
     })
 }
 
@@ -87,7 +111,7 @@ async fn login_405(req: HttpRequest) -> Result<HttpResponse, AppError> {
 async fn authenticated_405(req: HttpRequest, _auth: TokenUser) -> Result<HttpResponse, AppError> {
     Err(AppError::MethodNotAllowed {
         method: req.method().to_string(),
-        allow: "GET, PATCH",
+        allow: "GET, PATCH, OPTIONS",
     })
 }
 
