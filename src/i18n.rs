@@ -72,6 +72,19 @@ impl Lang {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// A duration as people write it in this language, in its largest whole unit: `5 seconds`,
+    /// `8 hours`, `1 day`; `5초`, `8시간`, `1일`.
+    pub fn duration(self, seconds: i64) -> String {
+        let (n, unit) = match seconds {
+            s if s != 0 && s % 86_400 == 0 => (s / 86_400, "day"),
+            s if s != 0 && s % 3_600 == 0 => (s / 3_600, "hour"),
+            s if s != 0 && s % 60 == 0 => (s / 60, "minute"),
+            s => (s, "second"),
+        };
+        let key = format!("unit.{unit}{}", if n == 1 { "_one" } else { "" });
+        self.t_with(&key, &[("n", &n.to_string())])
+    }
+
     /// The catalog text for `key` with each `%{name}` replaced by its value.
     pub fn t_with(self, key: &str, args: &[(&str, &str)]) -> String {
         args.iter().fold(self.t(key), |text, (name, value)| {
@@ -127,6 +140,9 @@ pub const JS_KEYS: &[&str] = &[
     "js.jwt.logged_out",
     "js.jwt.no_copy",
     "js.jwt.no_token_key",
+    "js.jwt.tabs_answers",
+    "js.jwt.tabs_family",
+    "js.jwt.tabs_no_copy",
     "js.compare.cost",
     "js.compare.signed_in",
     "js.compare.anonymous",

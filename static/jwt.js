@@ -259,6 +259,54 @@
   byId("replay-access").addEventListener("click", function () { replay("access"); });
   byId("replay-refresh").addEventListener("click", function () { replay("refresh"); });
 
+  // Two tabs sharing one refresh token, refreshing at the same moment; then a late replay.
+  var TABS = "authlab.jwt.tabs";
+  async function liveRefreshRows() {
+    var inspect = await call("GET", "/jwt/api/inspect", undefined, access());
+    return ((inspect.data || {}).refresh_rows || []).filter(function (row) { return !row.blacklisted_at; }).length;
+  }
+  var race = byId("tabs-race");
+  if (race) {
+    race.addEventListener("click", async function () {
+      var out = byId("tabs-result");
+      var shared = refreshToken();
+      if (!shared) { lab.show(out, lab.t("js.jwt.login_first")); return; }
+      sessionStorage.setItem(TABS, shared);
+      var answers = await Promise.all([
+        call("POST", "/jwt/api/token/refresh", { refresh: shared }),
+        call("POST", "/jwt/api/token/refresh", { refresh: shared })
+      ]);
+      var kept = answers.filter(function (a) { return a.status === 200; })[0];
+      if (kept) {
+        localStorage.setItem(ACCESS, kept.data.access);
+        localStorage.setItem(REFRESH, kept.data.refresh);
+      }
+      var lines = [lab.t("js.jwt.tabs_answers", { first: answers[0].status, second: answers[1].status })];
+      answers.forEach(function (a) { if (a.status !== 200) { lines.push(JSON.stringify(a.data)); } });
+      lines.push(lab.t("js.jwt.tabs_family", { live: await liveRefreshRows() }));
+      lab.show(out, lines.join("\n"));
+      out.className = "answer " + (answers.every(function (a) { return a.status === 200; }) ? "accepted" : "refused");
+      refreshAll();
+    });
+  }
+  var late = byId("tabs-late");
+  if (late) {
+    late.addEventListener("click", async function () {
+      var out = byId("tabs-result");
+      var shared = sessionStorage.getItem(TABS);
+      if (!shared) { lab.show(out, lab.t("js.jwt.tabs_no_copy")); return; }
+      var grace = Number(byId("lab-two-tabs").getAttribute("data-grace"));
+      var moved = await lab.postJson("/lab/clock", { advance: (grace + 1) + "s" });
+      if (moved.status !== 200) { lab.show(out, lab.t("js.lab.clock_failed")); return; }
+      var answer = await call("POST", "/jwt/api/token/refresh", { refresh: shared });
+      lab.show(out, [lab.t("js.lab.clock_moved", { now: moved.data.now }),
+        "HTTP " + answer.status + " " + JSON.stringify(answer.data),
+        lab.t("js.jwt.tabs_family", { live: await liveRefreshRows() })].join("\n"));
+      out.className = "answer " + (answer.status === 200 ? "accepted" : "refused");
+      refreshAll();
+    });
+  }
+
   byId("stateless-measure").addEventListener("click", async function () {
     var out = byId("stateless-result");
     if (!access()) { lab.show(out, lab.t("js.jwt.login_first")); return; }

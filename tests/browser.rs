@@ -476,6 +476,44 @@ async fn the_jwt_page_decodes_the_tokens_counts_down_and_refreshes_by_itself() {
     browser.close().await;
 }
 
+#[actix_web::test]
+async fn two_tabs_refreshing_together_stay_logged_in_and_a_late_replay_ends_the_family() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    browser.goto(&app, "/jwt?lang=ko").await;
+    assert!(
+        browser
+            .text_of("#lab-two-tabs h3")
+            .await
+            .contains("탭 두 개")
+    );
+    browser.goto(&app, "/jwt?lang=en").await;
+    browser.fill("#email", "alice@example.com").await;
+    browser.fill("#password", "alice-pass-123").await;
+    browser.click("#submit").await;
+    wait_for_text(&browser, "#jwt-who", "alice@example.com").await;
+
+    browser.click("#tabs-race").await;
+    let raced = wait_for_text(&browser, "#tabs-result", "still accepts").await;
+    assert!(
+        raced.contains("Tab 1: HTTP 200 · Tab 2: HTTP 200"),
+        "{raced}"
+    );
+    assert!(
+        raced.contains("accepts: 2."),
+        "both tabs' new tokens live: {raced}"
+    );
+
+    browser.click("#tabs-late").await;
+    let late = wait_for_text(&browser, "#tabs-result", "Token is blacklisted").await;
+    assert!(late.contains("HTTP 401"), "{late}");
+    assert!(
+        late.contains("accepts: 0."),
+        "the whole family fell: {late}"
+    );
+    browser.close().await;
+}
+
 async fn login_everywhere_in_browser(browser: &Browser, app: &TestApp) {
     browser.goto(app, "/compare").await;
     browser.fill("#password", "alice-pass-123").await;

@@ -65,6 +65,11 @@ impl PageCtx {
         self.lang.t_with(key.as_ref(), args.as_ref())
     }
 
+    /// A duration in the reader's language (`5 seconds`, `5초`).
+    pub fn duration(&self, seconds: i64) -> String {
+        self.lang.duration(seconds)
+    }
+
     /// A Unix time (lab clock) as `YYYY-MM-DD HH:MM:SS`, UTC.
     pub fn datetime(&self, unix: &i64) -> String {
         chrono::DateTime::from_timestamp(*unix, 0)

@@ -409,13 +409,23 @@ struct Page {
     host: String,
     access_ttl: String,
     refresh_ttl: String,
+    /// The refresh grace window in seconds (0: off).
+    grace: i64,
+    /// The window, and one second past it, written for people in the reader's language.
+    grace_text: String,
+    grace_after_text: String,
 }
 
 async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let ctx = PageCtx::of(&req);
+    let grace = state.settings.refresh_grace.get().num_seconds();
     render(Page {
-        ctx: PageCtx::of(&req),
         host: req.connection_info().host().to_owned(),
         access_ttl: state.settings.access_ttl.to_string(),
         refresh_ttl: state.settings.refresh_ttl.to_string(),
+        grace,
+        grace_text: ctx.duration(grace),
+        grace_after_text: ctx.duration(grace + 1),
+        ctx,
     })
 }
