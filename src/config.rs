@@ -75,6 +75,15 @@ pub struct Settings {
     #[arg(long, env = "AUTHLAB_LOGIN_THROTTLE", default_value = "5/15m")]
     pub login_throttle: Throttle,
 
+    /// A request body that has not arrived in full this long after the request began gets 408,
+    /// and its connection is closed (a client that never finishes a body holds no connection).
+    #[arg(long, env = "AUTHLAB_BODY_TIMEOUT", default_value = "5s")]
+    pub body_timeout: HumaneDuration,
+
+    /// How often expired sessions and refresh tokens are deleted.
+    #[arg(long, env = "AUTHLAB_SWEEP_EVERY", default_value = "10m")]
+    pub sweep_every: HumaneDuration,
+
     /// Key that seals cookie logins (a new key ends them all): 64 bytes, base64 or raw. Generated once and stored in the database when absent.
     #[arg(long, env = "AUTHLAB_COOKIE_KEY", hide_env_values = true)]
     pub cookie_key: Option<Secret>,

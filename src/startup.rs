@@ -12,8 +12,10 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::keys::Keys;
+use crate::schemes::sweep;
 use crate::users::throttle::LoginThrottle;
 use crate::users::{self, NewUser, password};
+use crate::web::deadline::{self, BodyTimeout};
 use crate::web::{csrf, error, security, timing};
 use crate::{i18n, pages, schemes};
 
@@ -33,6 +35,8 @@ pub struct AppState {
     pub throttle: LoginThrottle,
     /// The address the server is bound to (labs replay requests against it).
     pub local_addr: std::net::SocketAddr,
+    /// What the last sweep of expired rows removed (the session page shows it).
+    pub last_sweep: std::sync::Arc<crate::schemes::sweep::LastSweep>,
 }
 
 impl AppState {
@@ -62,32 +66,46 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens and migrates the database, seeds the demo users, loads the keys and binds the listener.
+    /// Binds the listener (first, so a port in use touches no database), opens, checks and
+    /// migrates the database, seeds the demo users, loads the keys and starts the periodic sweep.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let pool = db::open(&settings.db)?;
         if !settings.no_demo_users {
             seed_demo_users(&pool, &Clock::default()).await?;
         }
         password::prepare().await?;
         let keys = Keys::load(&settings, &pool)?;
-        let listener = TcpListener::bind(settings.bind)
-            .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let local_addr = listener.local_addr()?;
         let port = local_addr.port();
+        let body_timeout = BodyTimeout(settings.body_timeout.get().to_std()?);
+        let sweep_every = settings.sweep_every.get().to_std()?;
         let state = web::Data::new(AppState {
             local_addr,
             throttle: LoginThrottle::new(settings.login_throttle),
             clock: Clock::default(),
             keys: std::sync::RwLock::new(std::sync::Arc::new(keys)),
             settings,
+            last_sweep: std::sync::Arc::default(),
         });
+        if !sweep_every.is_zero() {
+            actix_web::rt::spawn(sweep::every(
+                sweep_every,
+                pool.clone(),
+                state.clock.clone(),
+                std::sync::Arc::clone(&state.last_sweep),
+            ));
+        }
         let pool = web::Data::new(pool);
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(pool.clone())
+                .app_data(body_timeout)
                 .configure(configure(&app_state, pool.get_ref()))
+                .wrap(from_fn(deadline::body_deadline))
                 .wrap(from_fn(security::admit))
                 .wrap(from_fn(error::render_errors))
                 .wrap(from_fn(csrf::ensure_seed))
@@ -98,6 +116,10 @@ impl Application {
                 .wrap(TracingLogger::default())
         })
         .listen(listener)?
+        // SIGINT and SIGTERM both drain in-flight requests (actix's own handling drops them on
+        // SIGINT): `run_until_stopped` listens for both and stops gracefully.
+        .disable_signals()
+        .shutdown_timeout(30)
         .run();
         Ok(Application {
             port,
@@ -121,9 +143,40 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped.
+    /// Serves until stopped: by [`Application::handle`], or by SIGINT or SIGTERM, after which
+    /// requests in flight are answered (within the shutdown timeout) before it returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        actix_web::rt::spawn(async move {
+            stop_signal().await;
+            tracing::info!("stopping: answering the requests in flight first");
+            handle.stop(true).await;
+        });
         self.server.await
+    }
+}
+
+/// Resolves at the first SIGINT or SIGTERM (Ctrl-C only, where there are no Unix signals).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            _ => std::future::pending().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

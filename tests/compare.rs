@@ -420,8 +420,38 @@ async fn lab_actions_take_only_json_so_another_site_cannot_post_them() {
             .send()
             .await
             .expect("sent");
-        assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{path}");
+        assert_eq!(
+            res.status(),
+            StatusCode::FORBIDDEN,
+            "{path}: another site's Origin"
+        );
+        let res = common::bare_client()
+            .post(app.url(path))
+            .form(&[("rotate_keys", "true")])
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(
+            res.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{path}: a form"
+        );
     }
+    // JSON with another site's Origin is refused too, before anything is reset.
+    app.execute("INSERT INTO authtoken_token (key, user_id, created) VALUES ('0123456789abcdef0123456789abcdef01234567', 1, 0)");
+    let res = common::bare_client()
+        .post(app.url("/lab/reset"))
+        .header("Origin", "https://evil.example")
+        .json(&serde_json::json!({"confirm": true}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.query_one::<i64>("SELECT COUNT(*) FROM authtoken_token"),
+        1,
+        "nothing was reset"
+    );
     assert_eq!(
         app.state.keys().jwt.as_bytes(),
         keys.jwt.as_bytes(),

@@ -675,8 +675,8 @@ async fn patching_the_username_needs_the_header_not_a_csrf_token() {
         .expect("sent");
     assert_eq!(
         forged.status().as_u16(),
-        401,
-        "without the header another site gets nothing"
+        403,
+        "without the header another site gets nothing: its Origin is refused outright"
     );
 
     let invalid = app

@@ -28,6 +28,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0002_sessions.sql")),
     M::up(include_str!("migrations/0003_authtoken.sql")),
     M::up(include_str!("migrations/0004_jwt.sql")),
+    M::up(include_str!("migrations/0005_password_version.sql")),
 ];
 
 thread_local! {
@@ -41,8 +42,76 @@ fn count_statement(event: TraceEvent<'_>) {
     }
 }
 
+/// Checks that `path` can serve as the database, in well under a second, and says exactly what is
+/// wrong when it cannot: its folder exists, it is not a folder itself, it is an intact SQLite
+/// database (`PRAGMA quick_check`) or empty, and it can be written. Creates it when missing.
+fn check_usable(path: &Path) -> anyhow::Result<()> {
+    let shown = path.display();
+    if path.is_dir() {
+        anyhow::bail!("the database {shown} is a folder, not a file: give --db the path of a file");
+    }
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && !folder.is_dir()
+    {
+        anyhow::bail!(
+            "cannot create the database {shown}: the folder {} does not exist (create it, or give --db another path)",
+            folder.display()
+        );
+    }
+    let conn =
+        Connection::open(path).with_context(|| format!("cannot open the database {shown}"))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let verdict: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "the database {shown} is not a usable SQLite database ({e}): restore a backup, or move the file away to start afresh"
+            )
+        })?;
+    if verdict != "ok" {
+        anyhow::bail!(
+            "the database {shown} is damaged (quick_check: {verdict}): restore a backup, or move the file away to start afresh"
+        );
+    }
+    // WAL once here, on one connection: the pool's connections then find it set and do not race
+    // for the lock that switching a fresh file takes.
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        .with_context(|| format!("cannot open the database {shown}"))?;
+    // A real write, rolled back: a read-only file, folder or mount fails here, not at the first login.
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    conn.execute_batch(&format!(
+        "BEGIN IMMEDIATE; PRAGMA user_version = {version}; CREATE TABLE authlab_write_check (x); ROLLBACK;"
+    ))
+    .map_err(|e| {
+        let _ = conn.execute_batch("ROLLBACK");
+        anyhow::anyhow!(
+            "the database {shown} cannot be written ({e}): check the permissions of the file and its folder, and that the disk is not mounted read-only"
+        )
+    })?;
+    Ok(())
+}
+
+/// Applies pending migrations. Two servers starting at once on a new file both try; the loser
+/// of a race waits for the winner's transaction and finds the migrations applied.
+fn migrate(pool: &Pool) -> anyhow::Result<()> {
+    let migrations = Migrations::from_slice(MIGRATIONS);
+    let mut last = None;
+    for _ in 0..50 {
+        let mut conn = pool.get()?;
+        match migrations.to_latest(&mut conn) {
+            Ok(()) => return Ok(()),
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Err(last.map_or_else(|| anyhow::anyhow!("no attempt"), anyhow::Error::new))
+        .context("cannot migrate the database")
+}
+
 /// Opens (creating if needed) the database file, applies pending migrations and returns a pool.
+/// A file that cannot serve is refused at once with one line saying why ([`check_usable`]).
 pub fn open(path: &Path) -> anyhow::Result<Pool> {
+    check_usable(path)?;
     let manager = SqliteConnectionManager::file(path).with_init(|conn| {
         // busy_timeout first: the pool opens connections in parallel, and switching a fresh
         // file to WAL takes a lock the others must wait for rather than fail on.
@@ -61,12 +130,10 @@ pub fn open(path: &Path) -> anyhow::Result<Pool> {
         .test_on_check_out(false)
         .max_size(8)
         .min_idle(Some(2))
+        .connection_timeout(std::time::Duration::from_secs(5))
         .build(manager)
         .with_context(|| format!("cannot open the database {}", path.display()))?;
-    let mut conn = pool.get()?;
-    Migrations::from_slice(MIGRATIONS)
-        .to_latest(&mut conn)
-        .context("cannot migrate the database")?;
+    migrate(&pool)?;
     Ok(pool)
 }
 

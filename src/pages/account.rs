@@ -106,15 +106,29 @@ pub async fn submit(
     };
     let hash = hash_password(input.new_password.clone()).await?;
     let (now, unix) = (state.clock.now(), state.clock.unix());
-    let (sessions, refresh_tokens) = db
-        .run(move |c| -> rusqlite::Result<(usize, usize)> {
-            users::set_password(c, user.id, &hash, now)?;
-            Ok((
-                session_store::revoke_all(c, user.id)?,
-                jwt_store::blacklist_all(c, user.id, unix)?,
-            ))
+    // One transaction: the new password, the ended sessions and the blacklisted refresh tokens
+    // land together or not at all, and only if the password verified above is still the user's
+    // (a change that raced this one and came first makes this one's current password wrong).
+    let changed = db
+        .run(move |c| {
+            crate::db::in_transaction(c, |c| -> rusqlite::Result<Option<(usize, usize)>> {
+                if !users::set_password(c, user.id, user.password_version, &hash, now)? {
+                    return Ok(None);
+                }
+                Ok(Some((
+                    session_store::revoke_all(c, user.id)?,
+                    jwt_store::blacklist_all(c, user.id, unix)?,
+                )))
+            })
         })
         .await??;
+    let Some((sessions, refresh_tokens)) = changed else {
+        return refuse(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "login.error.invalid",
+            "",
+        );
+    };
     render(PasswordPage {
         ctx,
         email: input.email.trim().to_owned(),

@@ -129,6 +129,7 @@ async fn clock(state: web::Data<AppState>) -> HttpResponse {
 
 async fn move_clock(
     state: web::Data<AppState>,
+    pool: web::Data<crate::db::Pool>,
     change: web::Json<ClockChange>,
 ) -> Result<HttpResponse, AppError> {
     let change = change.into_inner();
@@ -151,6 +152,11 @@ async fn move_clock(
                 .clock
                 .advance(by.get())
                 .map_err(|e| AppError::Invalid(json!({ "advance": [e.to_string()] })))?;
+            // What the jump made expire is swept at once, as a server that has been running all
+            // that time would have: putting the clock back later brings none of it back.
+            crate::schemes::sweep::sweep(pool.get_ref(), &state.clock, &state.last_sweep)
+                .await
+                .map_err(AppError::Internal)?;
             Ok(clock_body(&state))
         }
     }

@@ -90,6 +90,9 @@ pub fn json_error(err: JsonPayloadError, req: &HttpRequest) -> AppError {
             AppError::BadRequest(format!("Invalid input - {e}"))
         }
         JsonPayloadError::Deserialize(e) => AppError::BadRequest(format!("JSON parse error - {e}")),
+        JsonPayloadError::Payload(e) if crate::web::deadline::is_timeout(&e) => {
+            AppError::RequestTimeout
+        }
         other => AppError::BadRequest(format!("JSON parse error - {other}")),
     }
 }

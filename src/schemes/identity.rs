@@ -28,6 +28,9 @@ use crate::web::timing::Meter;
 /// Session-state key of the login: who, since when, and (sealed rooms) the seal. One entry, so a
 /// request decodes one value besides actix-identity's user id.
 const LOGIN: &str = "authlab.login";
+/// The session-state key of the password version a login verified (rooms whose logins a password
+/// change ends). A store writes the login only while the user's password is still at it.
+pub const PASSWORD_VERSION: &str = "authlab.password_version";
 /// Bytes of HMAC-SHA256 a seal keeps (128 bits, hex in the state).
 const SEAL_BYTES: usize = 16;
 
@@ -45,6 +48,10 @@ pub struct Room {
     /// Whether the login is sealed with the current cookie key, so that rotating that key
     /// ends every login of this room at once (the cookie room; sessions survive rotation).
     pub sealed: bool,
+    /// Whether a password change ends this room's logins (the session room, whose logins the
+    /// server holds). Its logins then carry the password version they verified, under
+    /// [`PASSWORD_VERSION`], so that the store writes a login only while it is still current.
+    pub ends_with_password_change: bool,
 }
 
 /// HMAC-SHA256(cookie key, "user id:login time"), not yet finalized.
@@ -281,6 +288,7 @@ pub async fn login(
         Err(LoginError::Throttled(secs)) => return Ok(Err(Refusal::Throttled(secs))),
         Err(LoginError::Server(e)) => return Err(e),
     };
+    let password_version = user.password_version;
     let card = UserCard {
         id: user.id,
         email: user.email,
@@ -289,6 +297,11 @@ pub async fn login(
     Identity::login(&req.extensions(), card.id.to_string())
         .map_err(|e| AppError::Internal(anyhow::anyhow!("identity login: {e}")))?;
     let session = req.get_session();
+    if room.ends_with_password_change {
+        session
+            .insert(PASSWORD_VERSION, password_version)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("session state: {e}")))?;
+    }
     let issued_at = state.clock.unix();
     let seal = room
         .sealed

@@ -5,6 +5,7 @@ pub mod identity;
 pub mod jwt;
 pub mod panels;
 pub mod session;
+pub mod sweep;
 pub mod token;
 
 use actix_web::web;

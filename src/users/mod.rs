@@ -37,6 +37,9 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
     /// Set by every successful login.
     pub last_login: Option<DateTime<Utc>>,
+    /// How many times the password was changed: a login that verified version N may write its
+    /// credential only while the user is still at N ([`password_still`]).
+    pub password_version: i64,
 }
 
 impl User {
@@ -115,8 +118,7 @@ pub enum InsertError {
     Db(#[from] rusqlite::Error),
 }
 
-const COLUMNS: &str =
-    "id, email, username, password, is_active, is_staff, created_at, updated_at, last_login";
+const COLUMNS: &str = "id, email, username, password, is_active, is_staff, created_at, updated_at, last_login, password_version";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -129,6 +131,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         created_at: row.get(6)?,
         updated_at: row.get(7)?,
         last_login: row.get(8)?,
+        password_version: row.get(9)?,
     })
 }
 
@@ -188,17 +191,47 @@ pub fn rename(
     )? == 1)
 }
 
-/// Replaces the password hash and stamps `updated_at` with `now`; `false` when there is no such user.
+/// Replaces the password hash, counts the change and stamps `updated_at` with `now` — only if the
+/// password is still at `verified_version`, the one the caller checked the current password
+/// against (compare-and-set). `false` when another change came first, or there is no such user.
 pub fn set_password(
     conn: &Connection,
     id: i64,
+    verified_version: i64,
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
     Ok(conn.execute(
-        "UPDATE users SET password = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, password_hash, now],
+        "UPDATE users SET password = ?3, password_version = password_version + 1, updated_at = ?4
+         WHERE id = ?1 AND password_version = ?2",
+        params![id, verified_version, password_hash, now],
     )? == 1)
+}
+
+/// Runs `write` — the write of a credential a login earned — in one transaction with the check
+/// that `user`'s password is still the one the login verified: `None`, and nothing written, when
+/// a password change committed in between (the old password no longer earns anything).
+pub fn while_password_unchanged<T>(
+    conn: &Connection,
+    user: &User,
+    write: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Option<T>> {
+    crate::db::in_transaction(conn, |c| {
+        if password_still(c, user.id, user.password_version)? {
+            write(c).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+}
+
+/// Whether the user's password is still the one a login verified (`version`). Run it in the
+/// transaction that writes the login's credential.
+pub fn password_still(conn: &Connection, id: i64, version: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1 AND password_version = ?2)",
+    )?
+    .query_row(params![id, version], |r| r.get(0))
 }
 
 /// Records a successful login. Like Django's `update_last_login`, it touches `last_login` only.

@@ -45,6 +45,10 @@ pub enum AppError {
         /// beside `GET`).
         allow: &'static str,
     },
+    /// 408: the request body did not arrive in full within the body timeout; the connection is
+    /// closed after this answer.
+    #[error("The request body did not arrive in time.")]
+    RequestTimeout,
     /// 413: the body is larger than this route accepts.
     #[error("Request body is too large.")]
     PayloadTooLarge,
@@ -94,6 +98,7 @@ impl AppError {
 pub fn unreadable_body(e: &actix_web::Error) -> AppError {
     match e.as_error::<actix_web::error::PayloadError>() {
         Some(actix_web::error::PayloadError::Overflow) => AppError::PayloadTooLarge,
+        Some(payload) if crate::web::deadline::is_timeout(payload) => AppError::RequestTimeout,
         _ => AppError::BadRequest(format!("The request body could not be read: {e}")),
     }
 }
@@ -122,6 +127,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -130,8 +136,14 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        if let AppError::Internal(e) = self {
-            tracing::error!(error = %format!("{e:#}"), "request failed");
+        // ERROR is for faults of the server; the client's own problems are DEBUG, and a full
+        // hashing backlog (the server is busy, not broken) a WARN at most every ten seconds.
+        match self {
+            AppError::Internal(e) => tracing::error!(error = %format!("{e:#}"), "request failed"),
+            AppError::Busy(_) => busy_warning(),
+            other => {
+                tracing::debug!(status = self.status_code().as_u16(), detail = %other, "refused")
+            }
         }
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, "application/json"));
@@ -148,6 +160,30 @@ impl ResponseError for AppError {
             _ => {}
         }
         res.body(self.body().to_string())
+    }
+}
+
+/// Warns that logins are being turned away with 503, at most once every ten seconds, with how
+/// many were turned away since the last warning.
+fn busy_warning() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    static SINCE: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let turned_away = SINCE.fetch_add(1, Ordering::Relaxed) + 1;
+    let last = LAST.load(Ordering::Relaxed);
+    if now >= last + 10
+        && LAST
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        SINCE.store(0, Ordering::Relaxed);
+        tracing::warn!(
+            turned_away,
+            "the password-hashing backlog is full: logins and sign-ups answer 503 with Retry-After"
+        );
     }
 }
 

@@ -1,6 +1,7 @@
 //! What every route shares: errors, CSRF, security headers, `Server-Timing`, the page context.
 
 pub mod csrf;
+pub mod deadline;
 pub mod drf;
 pub mod error;
 pub mod multipart;

@@ -107,6 +107,17 @@ pub async fn admit(
         ));
         return Ok(req.error_response(refused).map_into_right_body());
     }
+    // No state changes from another site, whatever the body: forms carry CSRF tokens as well, and
+    // a JSON lab action from a foreign page is refused here just the same. A request that brings
+    // its own `Authorization` header is judged by that header alone: no page of another site can
+    // add one (that takes a CORS preflight authlab never grants), so it cannot be forged — the
+    // lesson of the token and JWT groups.
+    if !req.method().is_safe()
+        && !req.headers().contains_key(header::AUTHORIZATION)
+        && let Err(refused) = crate::web::csrf::check_origin(req.request())
+    {
+        return Ok(req.error_response(refused).map_into_right_body());
+    }
     if req.method() == actix_web::http::Method::HEAD {
         req.head_mut().method = actix_web::http::Method::GET;
     }

@@ -374,6 +374,13 @@ impl TestApp {
         );
     }
 
+    /// `POST /jwt/api/token` as `user`, from a client without cookies.
+    pub async fn jwt_login(&self, user: &TestUser) -> Answer {
+        let body = serde_json::json!({"email": user.email, "password": user.password}).to_string();
+        self.api("POST", "/jwt/api/token", None, Body::Json(&body))
+            .await
+    }
+
     /// Sends one API request with an optional raw `Authorization` header, from a client without cookies.
     pub async fn api(
         &self,

@@ -37,6 +37,7 @@ pub static ROOM: Room = Room {
     auth_desc: "signed cookie verify",
     lifetime: |settings| settings.cookie_max_age.get(),
     sealed: true,
+    ends_with_password_change: false,
 };
 
 /// The signed-in user of the cookie scheme.

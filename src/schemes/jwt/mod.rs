@@ -151,8 +151,20 @@ async fn obtain(
     };
     let pair = std::sync::Arc::new(Pair::mint(&state, user.id)?);
     let (remembered, family) = (pair.clone(), claims::new_jti());
-    db.run(move |c| store::record(c, &remembered.issued().in_family(&family)))
+    let recorded = db
+        .run(move |c| {
+            users::while_password_unchanged(c, &user, |c| {
+                store::record(c, &remembered.issued().in_family(&family))
+            })
+        })
         .await??;
+    if recorded.is_none() {
+        // The password changed while this login was being checked: it no longer earns a pair.
+        return Err(AppError::unauthorized(
+            "No active account found with the given credentials",
+            CHALLENGE,
+        ));
+    }
     Ok(json_ok(
         json!({ "refresh": pair.refresh, "access": pair.access }),
     ))

@@ -211,6 +211,17 @@ pub fn revoke_family(c: &Connection, family: &str, now: i64) -> rusqlite::Result
     )
 }
 
+/// Deletes up to `batch` remembered refresh tokens that had expired by `now`, with their blacklist
+/// rows (the periodic sweep); returns how many. An expired refresh token is refused by its `exp`
+/// before the table is asked, so forgetting it changes no answer.
+pub fn sweep_expired(c: &Connection, now: i64, batch: i64) -> rusqlite::Result<usize> {
+    c.prepare_cached(
+        "DELETE FROM jwt_outstanding WHERE id IN
+           (SELECT id FROM jwt_outstanding WHERE expires_at <= ?1 LIMIT ?2)",
+    )?
+    .execute(params![now, batch])
+}
+
 /// Blacklists every refresh token of `user_id` (a password change); returns how many were live.
 pub fn blacklist_all(c: &Connection, user_id: i64, now: i64) -> rusqlite::Result<usize> {
     c.execute(

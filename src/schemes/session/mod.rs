@@ -38,6 +38,7 @@ pub static ROOM: Room = Room {
     auth_desc: "session lookup",
     lifetime: |settings| settings.session_max.get(),
     sealed: false,
+    ends_with_password_change: true,
 };
 
 /// Session-state key of the session key this browser had before logging in (the fixation lab).
@@ -131,6 +132,8 @@ pub struct ServerPanel {
     pub fixation: Option<Fixation>,
     /// The signed-in user's row (created_at / updated_at).
     pub user_row: Option<User>,
+    /// What the last sweep of expired rows removed, and what it took.
+    pub last_sweep: Option<crate::schemes::sweep::SweepReport>,
 }
 
 /// Session fixation made visible: the pre-login key is gone after login.
@@ -169,6 +172,7 @@ async fn server_data(
         signed_in.and_then(|s| s.session().get(KEY_BEFORE_LOGIN).ok().flatten());
     let user_id = signed_in.map(|s| s.user.id);
     let now = state.clock.unix();
+    let last_sweep = state.last_sweep.get();
     db.run(move |c| -> rusqlite::Result<ServerPanel> {
         let current = match &key {
             Some(k) => store::by_key(c, k)?.filter(|r| r.expires_at > now),
@@ -199,6 +203,7 @@ async fn server_data(
             totals: store::totals(c, now)?,
             fixation,
             user_row,
+            last_sweep,
         })
     })
     .await?

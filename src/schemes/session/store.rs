@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::clock::Clock;
 use crate::db::{Db, Pool};
+use crate::schemes::identity::PASSWORD_VERSION;
 
 /// The last-seen time is written at most this often (seconds): a read is a read, not a write.
 pub const TOUCH_EVERY_SECS: i64 = 60;
@@ -55,16 +56,35 @@ impl SqliteSessionStore {
         Ok(self.db.run(work).await.map_err(anyhow::Error::new)??)
     }
 
+    /// Stores a new session. A login in it is written only while the user's password is still
+    /// the one the login verified ([`PASSWORD_VERSION`]), checked by the insert itself; a login
+    /// that raced a password change and lost is stored without its login, as a guest session.
     async fn insert(&self, state: &HashMap<String, String>) -> anyhow::Result<SessionKey> {
-        let key = generate_session_key();
         let row = NewRow::from_state(state, self.clock.unix(), self.idle, self.max)?;
+        let guest = row.password_version.is_some().then(|| {
+            let anonymous: HashMap<String, String> = state
+                .iter()
+                .filter(|(k, _)| !is_login_key(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            NewRow::from_state(&anonymous, row.now, self.idle, self.max)
+        });
+        let guest = guest.transpose()?;
+        let key = generate_session_key();
         let session_key: String = key.as_ref().to_owned();
         self.run(move |c| {
-            c.prepare_cached(
-                "INSERT INTO sessions (session_key, state, user_id, created_at, last_seen_at, expires_at, user_agent)
-                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
-            )?
-            .execute(params![session_key, row.state, row.user_id, row.now, row.expires_at, row.user_agent])
+            let insert = |row: &NewRow| {
+                c.prepare_cached(
+                    "INSERT INTO sessions (session_key, state, user_id, created_at, last_seen_at, expires_at, user_agent)
+                     SELECT ?1, ?2, ?3, ?4, ?4, ?5, ?6
+                     WHERE ?7 IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = ?3 AND password_version = ?7)",
+                )?
+                .execute(params![session_key, row.state, row.user_id, row.now, row.expires_at, row.user_agent, row.password_version])
+            };
+            match (insert(&row)?, &guest) {
+                (0, Some(guest)) => insert(guest),
+                (written, _) => Ok(written),
+            }
         })
         .await?;
         Ok(key)
@@ -76,8 +96,16 @@ struct NewRow {
     state: String,
     user_id: Option<i64>,
     user_agent: Option<String>,
+    /// The password version its login verified, when it holds a login.
+    password_version: Option<i64>,
     now: i64,
     expires_at: i64,
+}
+
+/// Whether a session-state key belongs to the login or to authlab (actix-identity's keys and every
+/// `authlab.` one, [`PASSWORD_VERSION`] included): what a guest copy of a state leaves out.
+fn is_login_key(key: &str) -> bool {
+    key.starts_with("actix_identity.") || key.starts_with("authlab.")
 }
 
 impl NewRow {
@@ -96,6 +124,7 @@ impl NewRow {
             state: serde_json::to_string(state)?,
             user_id: decode(IDENTITY_KEY).and_then(|id| id.parse().ok()),
             user_agent: decode(USER_AGENT),
+            password_version: state.get(PASSWORD_VERSION).and_then(|v| v.parse().ok()),
             now,
             expires_at: now + idle.min(max),
         })
@@ -163,7 +192,7 @@ impl SessionStore for SqliteSessionStore {
             // session, but never carry the login over — a revocation must not come back.
             let anonymous: HashMap<String, String> = session_state
                 .into_iter()
-                .filter(|(k, _)| !k.starts_with("actix_identity.") && !k.starts_with("authlab."))
+                .filter(|(k, _)| !is_login_key(k))
                 .collect();
             self.save(anonymous, ttl)
                 .await
@@ -341,6 +370,17 @@ pub fn revoke_others(c: &Connection, user_id: i64, keep_key: &str) -> rusqlite::
         "DELETE FROM sessions WHERE user_id = ?1 AND session_key <> ?2",
         params![user_id, keep_key],
     )
+}
+
+/// Deletes up to `batch` sessions that had expired by `now` (the periodic sweep); returns how
+/// many. The sweep calls it until it returns fewer than `batch`, so the write lock is held for one
+/// small batch at a time and requests keep going in between.
+pub fn sweep_expired(c: &Connection, now: i64, batch: i64) -> rusqlite::Result<usize> {
+    c.prepare_cached(
+        "DELETE FROM sessions WHERE id IN
+           (SELECT id FROM sessions WHERE expires_at <= ?1 LIMIT ?2)",
+    )?
+    .execute(params![now, batch])
 }
 
 /// Deletes every session of `user_id` (a password change ends them all); returns how many.

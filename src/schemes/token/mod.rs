@@ -15,6 +15,7 @@ use serde_json::json;
 
 use crate::db::Db;
 use crate::startup::AppState;
+use crate::users;
 use crate::users::api::{patch_username, user_json};
 use crate::users::auth::{LoginError, authenticate};
 use crate::web::drf::{self, DrfData, Trim, Wire, authorization_wire, json_ok, non_field};
@@ -89,8 +90,16 @@ async fn login(
         Err(LoginError::Server(e)) => return Err(e),
     };
     let (id, now) = (user.id, state.clock.unix());
-    let key = db.run(move |c| store::get_or_create(c, id, now)).await??;
-    Ok(json_ok(json!({ "token": key })))
+    let key = db
+        .run(move |c| {
+            users::while_password_unchanged(c, &user, |c| store::get_or_create(c, id, now))
+        })
+        .await??;
+    match key {
+        Some(key) => Ok(json_ok(json!({ "token": key }))),
+        // The password changed while this login was being checked: it no longer earns a key.
+        None => Err(non_field("Unable to log in with provided credentials.")),
+    }
 }
 
 /// `GET /token/api/me`: who the key belongs to — one query.
