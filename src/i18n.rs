@@ -142,6 +142,7 @@ pub const JS_KEYS: &[&str] = &[
     "js.jwt.no_token_key",
     "js.jwt.tabs_answers",
     "js.jwt.tabs_family",
+    "js.jwt.tabs_same",
     "js.jwt.tabs_no_copy",
     "js.compare.cost",
     "js.compare.signed_in",

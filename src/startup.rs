@@ -16,6 +16,7 @@ use crate::schemes::sweep;
 use crate::users::throttle::LoginThrottle;
 use crate::users::{self, NewUser, password};
 use crate::web::deadline::{self, BodyTimeout};
+use crate::web::request_span::RequestSpan;
 use crate::web::{csrf, error, security, timing};
 use crate::{i18n, pages, schemes};
 
@@ -105,7 +106,6 @@ impl Application {
                 .app_data(pool.clone())
                 .app_data(body_timeout)
                 .configure(configure(&app_state, pool.get_ref()))
-                .wrap(from_fn(deadline::body_deadline))
                 .wrap(from_fn(security::admit))
                 .wrap(from_fn(error::render_errors))
                 .wrap(from_fn(csrf::ensure_seed))
@@ -113,7 +113,8 @@ impl Application {
                 .wrap(from_fn(timing::server_timing))
                 .wrap(from_fn(security::headers))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .wrap(from_fn(deadline::body_deadline))
         })
         .listen(listener)?
         // SIGINT and SIGTERM both drain in-flight requests (actix's own handling drops them on
@@ -149,8 +150,13 @@ impl Application {
         let handle = self.server.handle();
         actix_web::rt::spawn(async move {
             stop_signal().await;
-            tracing::info!("stopping: answering the requests in flight first");
-            handle.stop(true).await;
+            tracing::info!(
+                "stopping: answering the requests in flight first (again to stop at once)"
+            );
+            let graceful = handle.clone();
+            actix_web::rt::spawn(async move { graceful.stop(true).await });
+            stop_signal().await;
+            handle.stop(false).await;
         });
         self.server.await
     }

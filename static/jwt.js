@@ -283,6 +283,9 @@
       }
       var lines = [lab.t("js.jwt.tabs_answers", { first: answers[0].status, second: answers[1].status })];
       answers.forEach(function (a) { if (a.status !== 200) { lines.push(JSON.stringify(a.data)); } });
+      if (answers[0].status === 200 && answers[1].status === 200 && answers[0].data.refresh === answers[1].data.refresh) {
+        lines.push(lab.t("js.jwt.tabs_same"));
+      }
       lines.push(lab.t("js.jwt.tabs_family", { live: await liveRefreshRows() }));
       lab.show(out, lines.join("\n"));
       out.className = "answer " + (answers.every(function (a) { return a.status === 200; }) ? "accepted" : "refused");

@@ -1247,17 +1247,30 @@ async fn two_tabs_refreshing_one_token_at_once_both_stay_logged_in_inside_the_gr
     let app = jwt_app().await;
     let (_, refresh) = pair(&app).await;
     assert_eq!(race_two_refreshes(&app, &refresh).await, [200, 200]);
+    let live = "SELECT COUNT(*) FROM jwt_outstanding o WHERE used_at IS NULL
+                AND NOT EXISTS (SELECT 1 FROM jwt_blacklisted b WHERE b.outstanding_id = o.id)";
     assert_eq!(
-        app.query_one::<i64>(
-            "SELECT COUNT(*) FROM jwt_outstanding o WHERE used_at IS NULL
-             AND NOT EXISTS (SELECT 1 FROM jwt_blacklisted b WHERE b.outstanding_id = o.id)"
-        ),
-        2,
-        "each tab holds a live refresh token of the same family"
+        app.query_one::<i64>(live),
+        1,
+        "both tabs got the same new refresh token: one chain, no fork"
+    );
+    let again = app
+        .api(
+            "POST",
+            "/jwt/api/token/refresh",
+            None,
+            Body::Json(&json!({"refresh": refresh}).to_string()),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    let successor: String = app.query_one(
+        "SELECT token FROM jwt_outstanding o WHERE used_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM jwt_blacklisted b WHERE b.outstanding_id = o.id)",
     );
     assert_eq!(
-        app.query_one::<i64>("SELECT COUNT(DISTINCT family) FROM jwt_outstanding"),
-        1
+        again.json["refresh"],
+        successor.as_str(),
+        "the same successor again"
     );
 
     // A replay after the window is theft again: the whole family, both tabs' tokens, falls.

@@ -84,6 +84,32 @@ async fn a_body_that_never_finishes_gets_408_and_its_connection_closed() {
             "{case}: answered after the 1 s body timeout, not before and not much later ({took:?})"
         );
     }
+    // A page route, whose error page replaces the 408 on its way out, and a body no route reads.
+    let (answer, _, closed) = actix_web::rt::task::spawn_blocking(move || {
+        stall(
+            port,
+            "POST /signup HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"7\r\nemail=x\r\n",
+        )
+    })
+    .await
+    .expect("joined");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert!(closed, "a chunked form: closed after its 408 page");
+    let (answer, took, closed) = actix_web::rt::task::spawn_blocking(move || {
+        stall(
+            port,
+            "POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"5\r\nhello\r\n",
+        )
+    })
+    .await
+    .expect("joined");
+    assert!(answer.starts_with("HTTP/1.1 405"), "{answer:?}");
+    assert!(
+        closed && took < Duration::from_secs(5),
+        "a body nobody reads: the connection is closed, not drained forever ({took:?})"
+    );
     assert_eq!(
         app.get("/healthz").await.status(),
         StatusCode::OK,
@@ -422,6 +448,17 @@ async fn the_sweep_deletes_what_expired_on_the_app_clock_and_the_session_page_sa
     let second = sweep().await.expect("sweeps");
     assert_eq!(second.refresh_tokens, 1, "{second:?}");
     assert_eq!(app.query_one::<i64>("SELECT COUNT(*) FROM sessions"), 0);
+    // Expired on the lab clock only: kept, blacklisted, until it expires in real time too.
+    assert_eq!(
+        app.query_one::<i64>(
+            "SELECT COUNT(*) FROM jwt_outstanding o JOIN jwt_blacklisted b ON b.outstanding_id = o.id"
+        ),
+        1
+    );
+    // One that expired in real time is deleted.
+    app.execute("UPDATE jwt_outstanding SET expires_at = 1");
+    let third = sweep().await.expect("sweeps");
+    assert_eq!(third.refresh_tokens, 1, "{third:?}");
     assert_eq!(
         app.query_one::<i64>("SELECT COUNT(*) FROM jwt_outstanding"),
         0
@@ -434,7 +471,7 @@ async fn the_sweep_deletes_what_expired_on_the_app_clock_and_the_session_page_sa
         .await
         .unwrap_or_default();
     assert!(
-        panel.contains("deleted 0 sessions and 1 refresh tokens"),
+        panel.contains("deleted 0 sessions and ended 1 refresh tokens"),
         "the session page shows the last sweep: {panel}"
     );
 }
@@ -444,11 +481,39 @@ async fn moving_the_lab_clock_sweeps_so_putting_it_back_revives_nothing() {
     let app = quick_app().await;
     app.session_login(&TestUser::ALICE).await;
     assert_eq!(app.get("/session/api/me").await.status(), StatusCode::OK);
-    app.advance_clock("31m").await;
+    let expired = app.jwt_login(&TestUser::ALICE).await.json["refresh"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let logged_out = app.jwt_login(&TestUser::ALICE).await.json["refresh"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let refresh = |token: &str| {
+        let body = json!({"refresh": token}).to_string();
+        let app = &app;
+        async move {
+            app.api("POST", "/jwt/api/token/refresh", None, Body::Json(&body))
+                .await
+                .status
+        }
+    };
+    let logout = app
+        .api(
+            "POST",
+            "/jwt/api/token/blacklist",
+            None,
+            Body::Json(&json!({"refresh": logged_out}).to_string()),
+        )
+        .await;
+    assert_eq!(logout.status, 200);
+
+    app.advance_clock("2d").await;
     assert_eq!(
         app.get("/session/api/me").await.status(),
         StatusCode::UNAUTHORIZED
     );
+    assert_eq!(refresh(&expired).await, 401);
     let back = app.post_json("/lab/clock", &json!({"reset": true})).await;
     assert_eq!(back.status(), StatusCode::OK);
     assert_eq!(
@@ -456,6 +521,12 @@ async fn moving_the_lab_clock_sweeps_so_putting_it_back_revives_nothing() {
         StatusCode::UNAUTHORIZED,
         "the expired session stays dead"
     );
+    assert_eq!(
+        refresh(&expired).await,
+        401,
+        "the expired refresh token stays dead"
+    );
+    assert_eq!(refresh(&logged_out).await, 401, "the logged-out one too");
 }
 
 /// Starts the real binary on a free port with a fresh database; stdout is piped (and not read).

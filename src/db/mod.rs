@@ -100,7 +100,18 @@ fn migrate(pool: &Pool) -> anyhow::Result<()> {
         let mut conn = pool.get()?;
         match migrations.to_latest(&mut conn) {
             Ok(()) => return Ok(()),
-            Err(e) => last = Some(e),
+            Err(e) => {
+                // Only a race with another server starting (a lock, a table it just made) is
+                // worth another try; anything else is said at once.
+                let text = e.to_string();
+                if !(text.contains("already exists")
+                    || text.contains("locked")
+                    || text.contains("busy"))
+                {
+                    return Err(anyhow::Error::new(e).context("cannot migrate the database"));
+                }
+                last = Some(e);
+            }
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }

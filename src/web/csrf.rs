@@ -31,17 +31,33 @@ pub const CSRF_FIELD: &str = "csrf_token";
 /// Largest form body accepted (forms here are a few short fields).
 const FORM_LIMIT: usize = 16 * 1024;
 
-/// This request's CSRF seed, put in the request extensions by [`ensure_seed`].
+/// This request's CSRF seed: the browser's own (put in the extensions by [`ensure_seed`]), or one
+/// made the first time a page asks for it ([`seed_of`]), which [`ensure_seed`] then sets.
 #[derive(Clone, Debug)]
-struct Seed(String);
+struct Seed {
+    value: String,
+    fresh: bool,
+}
+
+/// The seed of this request, made now when the browser has none: only a page that shows a form
+/// or a per-browser code pays for the random bytes, not every API call.
+fn seed_of(req: &HttpRequest) -> String {
+    if let Some(seed) = req.extensions().get::<Seed>() {
+        return seed.value.clone();
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let value = URL_SAFE_NO_PAD.encode(bytes);
+    req.extensions_mut().insert(Seed {
+        value: value.clone(),
+        fresh: true,
+    });
+    value
+}
 
 /// The token a form on this page must send back.
 pub fn token_for(req: &HttpRequest) -> String {
-    let seed = req
-        .extensions()
-        .get::<Seed>()
-        .map(|s| s.0.clone())
-        .unwrap_or_default();
+    let seed = seed_of(req);
     match req.app_data::<web::Data<AppState>>() {
         Some(state) => sign(&state.keys().csrf, &seed),
         None => String::new(),
@@ -51,11 +67,7 @@ pub fn token_for(req: &HttpRequest) -> String {
 /// A short code unique to this browser's cookie jar (the per-browser lab): a hash of its CSRF seed.
 pub fn browser_code(req: &HttpRequest) -> String {
     use sha2::Digest;
-    let seed = req
-        .extensions()
-        .get::<Seed>()
-        .map(|s| s.0.clone())
-        .unwrap_or_default();
+    let seed = seed_of(req);
     let digest = Sha256::digest(seed.as_bytes());
     let hex = crate::web::hex(&digest[..4]).to_uppercase();
     format!("{}-{}", &hex[..4], &hex[4..])
@@ -100,22 +112,25 @@ pub async fn ensure_seed(
     let secure = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.settings.secure_cookies());
-    let (seed, fresh) = match existing {
-        Some(seed) => (seed, false),
-        None => {
-            let mut bytes = [0u8; 32];
-            rand::rng().fill_bytes(&mut bytes);
-            (URL_SAFE_NO_PAD.encode(bytes), true)
-        }
-    };
-    req.extensions_mut().insert(Seed(seed.clone()));
+    if let Some(value) = existing {
+        req.extensions_mut().insert(Seed {
+            value,
+            fresh: false,
+        });
+    }
     let mut res = next.call(req).await?;
+    let made = res
+        .request()
+        .extensions()
+        .get::<Seed>()
+        .filter(|s| s.fresh)
+        .map(|s| s.value.clone());
     let is_page = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if fresh && is_page {
+    if let Some(seed) = made.filter(|_| is_page) {
         let cookie = Cookie::build(CSRF_COOKIE, seed)
             .path("/")
             .http_only(true)

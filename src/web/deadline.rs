@@ -1,7 +1,9 @@
 //! Middleware: a request body must arrive in full within the body timeout. A client that sends
 //! fewer bytes than its `Content-Length`, or a chunked body without its last chunk, gets 408 once
 //! the time is up and its connection is closed, so stalled clients cannot pile up open
-//! connections until the server runs out of them. Requests without a body pass untouched.
+//! connections until the server runs out of them. A body the route answered without reading to
+//! its end closes its connection too. Requests without a body pass untouched. It is the outermost
+//! layer, so that no other layer's answer can replace the one that holds the unread body.
 
 use std::cell::RefCell;
 use std::pin::Pin;
@@ -93,6 +95,10 @@ impl Stream for Deadline {
             return Poll::Ready(None);
         };
         if let Poll::Ready(item) = Pin::new(inner).poll_next(cx) {
+            if item.is_none() {
+                // The whole body arrived: nothing is left to hold.
+                self.inner = None;
+            }
             return Poll::Ready(item);
         }
         match self.sleep.as_mut().poll(cx) {
@@ -105,6 +111,17 @@ impl Stream for Deadline {
                 )))))
             }
             Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for Deadline {
+    /// A body given up before it ended — the route answered without reading it all (a 404, a
+    /// 405, a refusal) — is handed over too, so that its connection is closed rather than left
+    /// draining a client that may never finish.
+    fn drop(&mut self) {
+        if let Some(unread) = self.inner.take() {
+            *self.abandoned.borrow_mut() = Some(unread);
         }
     }
 }

@@ -87,11 +87,16 @@ impl DrfData {
             };
             let boundary = multipart::boundary(&self.declared).map_err(parse_error)?;
             let parts = multipart::parse(&self.body, &boundary).map_err(parse_error)?;
-            Ok(parts
+            // DRF merges request.FILES over request.POST: a file beats a field of its name,
+            // and an uploaded file is not a string, as a CharField then says.
+            let (files, fields): (Vec<_>, Vec<_>) = parts
                 .into_iter()
+                .partition(|(_, part)| matches!(part, Part::File(_)));
+            Ok(fields
+                .into_iter()
+                .chain(files)
                 .map(|(name, part)| match part {
                     Part::Field(text) => (name, Value::String(text)),
-                    // An uploaded file is not a string: a CharField says so.
                     Part::File(file) => (name, json!({ "file": file })),
                 })
                 .collect())

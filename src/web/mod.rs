@@ -7,6 +7,7 @@ pub mod error;
 pub mod multipart;
 pub mod page;
 pub mod replay;
+pub mod request_span;
 pub mod security;
 pub mod timing;
 

@@ -36,7 +36,7 @@ pub fn boundary(content_type: &str) -> Result<String, MultipartError> {
         .map(|(_, value)| value.trim().trim_matches('"').to_owned());
     match value {
         None => Err(MultipartError::Boundary("None".into())),
-        Some(b) if b.is_empty() || b.len() > 70 => Err(MultipartError::Boundary(b)),
+        Some(b) if b.is_empty() || b.len() > 200 => Err(MultipartError::Boundary(b)),
         Some(b) => Ok(b),
     }
 }
@@ -136,7 +136,7 @@ fn disposition(head: &[u8]) -> Option<(String, Option<String>)> {
             .to_owned();
         match key.trim().to_ascii_lowercase().as_str() {
             "name" => name = Some(text),
-            "filename" => filename = Some(text),
+            "filename" | "filename*" => filename = Some(text),
             _ => {}
         }
     }

@@ -79,7 +79,17 @@ pub fn answers_to(host: &str, public_url: Option<&str>) -> bool {
     localhost || public || name.parse::<std::net::IpAddr>().is_ok()
 }
 
-/// Middleware, just outside the router: admits a request whose `Host` this server answers to,
+/// Whether the request authenticates with a `Token` or `Bearer` credential of its own.
+fn carries_api_credentials(req: &ServiceRequest) -> bool {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_ascii_whitespace().next())
+        .is_some_and(|keyword| keyword.eq_ignore_ascii_case("token") || keyword == "Bearer")
+}
+
+/// Middleware, just outside the router: admits a request whose `Host` this server answers to and,
+/// when it changes state, whose `Origin` is this site (or that brings its own API credentials),
 /// and serves `HEAD` as `GET`.
 ///
 /// - **Host.** Bound to a loopback address, or told its name with `--public-url`, authlab refuses
@@ -109,11 +119,12 @@ pub async fn admit(
     }
     // No state changes from another site, whatever the body: forms carry CSRF tokens as well, and
     // a JSON lab action from a foreign page is refused here just the same. A request that brings
-    // its own `Authorization` header is judged by that header alone: no page of another site can
-    // add one (that takes a CORS preflight authlab never grants), so it cannot be forged — the
-    // lesson of the token and JWT groups.
+    // its own `Token` or `Bearer` credentials is judged by them alone: no page of another site
+    // can add such a header (that takes a CORS preflight authlab never grants), so it cannot be
+    // forged — the lesson of the token and JWT groups. (A `Basic` header a browser attaches by
+    // itself earns no such pass.)
     if !req.method().is_safe()
-        && !req.headers().contains_key(header::AUTHORIZATION)
+        && !carries_api_credentials(&req)
         && let Err(refused) = crate::web::csrf::check_origin(req.request())
     {
         return Ok(req.error_response(refused).map_into_right_body());

@@ -66,19 +66,26 @@ impl Meter {
             "queries"
         };
         format!(
-            "auth;dur={:.3};desc=\"{}\", db;dur={:.3};desc=\"{} {}\", total;dur={:.3}",
-            millis(auth_time),
+            "auth;dur={};desc=\"{}\", db;dur={};desc=\"{} {}\", total;dur={}",
+            Millis(auth_time),
             auth_what,
-            millis(costs.db),
+            Millis(costs.db),
             costs.queries,
             noun,
-            millis(total),
+            Millis(total),
         )
     }
 }
 
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
+/// A duration as milliseconds with three decimals (`0.042`), written from whole microseconds:
+/// integer formatting, a fraction of what formatting a float costs on every response.
+struct Millis(Duration);
+
+impl std::fmt::Display for Millis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let micros = self.0.as_micros();
+        write!(f, "{}.{:03}", micros / 1000, micros % 1000)
+    }
 }
 
 /// Middleware: gives each request a meter and adds `Server-Timing` to its response.

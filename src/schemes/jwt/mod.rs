@@ -273,6 +273,11 @@ async fn refresh(
         Rotation::Rotated { .. } => Ok(json_ok(
             json!({ "access": pair.access, "refresh": pair.refresh }),
         )),
+        // Inside the grace window: a fresh access token and the refresh token the first
+        // rotation already issued, so both tabs hold the same one.
+        Rotation::AlreadyRotated { successor } => Ok(json_ok(
+            json!({ "access": pair.access, "refresh": successor }),
+        )),
         Rotation::Reused | Rotation::Blacklisted => Err(not_valid_blacklisted()),
     }
 }

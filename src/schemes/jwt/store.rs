@@ -15,6 +15,12 @@ pub enum Rotation {
         /// The family the next refresh token joins.
         family: String,
     },
+    /// It had been rotated moments ago (inside the grace window) and its successor is still
+    /// live: hand that same successor out again, so two tabs end up on one chain, not a fork.
+    AlreadyRotated {
+        /// The refresh token the first rotation issued.
+        successor: String,
+    },
     /// It had already been rotated: someone is replaying it. Its whole family is now blacklisted.
     Reused,
     /// It was blacklisted at logout.
@@ -113,7 +119,8 @@ fn in_grace(
     now: i64,
     grace: i64,
 ) -> rusqlite::Result<bool> {
-    if grace <= 0 || now - used_at >= grace {
+    // The window runs forward from the rotation only: a lab clock put back is not "inside" it.
+    if !(0..grace).contains(&(now - used_at)) {
         return Ok(false);
     }
     let ended: bool = c
@@ -139,9 +146,10 @@ pub fn is_blacklisted(c: &Connection, jti: &str) -> rusqlite::Result<bool> {
 /// The winner's `successor` joins the family in the same transaction, so a replay of the old token
 /// that revokes the family cannot slip in before it is there.
 ///
-/// A token already rotated less than `grace` seconds ago, in a family still live, is rotated again
-/// (its successor joins the same family) instead of counting as reuse: two tabs refreshing at once
-/// both stay logged in. Past the window, or with `grace` 0, a second rotation revokes the family.
+/// A token already rotated less than `grace` seconds ago, in a family still live, whose successor
+/// nobody has used yet, answers with that same successor instead of counting as reuse: two tabs
+/// refreshing at once both stay logged in, on one chain. Past the window, or with `grace` 0, a
+/// second rotation revokes the family.
 pub fn rotate(
     c: &Connection,
     presented: &Outstanding<'_>,
@@ -169,11 +177,10 @@ fn rotate_in_transaction(
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     if let Some(used_at) = used_at {
-        if let Some(next) = successor
-            && in_grace(c, &family, used_at, now, grace)?
+        if in_grace(c, &family, used_at, now, grace)?
+            && let Some(successor) = live_successor(c, &family, id)?
         {
-            record(c, &next.in_family(&family))?;
-            return Ok(Rotation::Rotated { family });
+            return Ok(Rotation::AlreadyRotated { successor });
         }
         revoke_family(c, &family, now)?;
         return Ok(Rotation::Reused);
@@ -191,6 +198,19 @@ fn rotate_in_transaction(
         record(c, &next.in_family(&family))?;
     }
     Ok(Rotation::Rotated { family })
+}
+
+/// The token the rotation of row `id` issued (the next row of its family: a rotation records its
+/// successor in its own transaction), while it is neither rotated nor blacklisted.
+fn live_successor(c: &Connection, family: &str, id: i64) -> rusqlite::Result<Option<String>> {
+    c.prepare_cached(
+        "SELECT o.token FROM jwt_outstanding o
+         WHERE o.id = (SELECT MIN(id) FROM jwt_outstanding WHERE family = ?1 AND id > ?2)
+           AND o.used_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM jwt_blacklisted b WHERE b.outstanding_id = o.id)",
+    )?
+    .query_row(params![family, id], |r| r.get(0))
+    .optional()
 }
 
 fn blacklist_id(c: &Connection, outstanding_id: i64, now: i64) -> rusqlite::Result<usize> {
@@ -211,15 +231,30 @@ pub fn revoke_family(c: &Connection, family: &str, now: i64) -> rusqlite::Result
     )
 }
 
-/// Deletes up to `batch` remembered refresh tokens that had expired by `now`, with their blacklist
-/// rows (the periodic sweep); returns how many. An expired refresh token is refused by its `exp`
-/// before the table is asked, so forgetting it changes no answer.
+/// Ends up to `batch` remembered refresh tokens that had expired by `now` (the lab clock; the
+/// periodic sweep); returns how many. One that has expired in real time too is deleted with its
+/// blacklist row: its `exp` refuses it before the table is asked, so forgetting it changes no
+/// answer. One that has expired only because the lab clock is ahead is blacklisted instead and
+/// kept until it really expires, so putting the clock back brings none of them back to life —
+/// neither the expired ones nor the ones logged out or revoked.
 pub fn sweep_expired(c: &Connection, now: i64, batch: i64) -> rusqlite::Result<usize> {
-    c.prepare_cached(
-        "DELETE FROM jwt_outstanding WHERE id IN
-           (SELECT id FROM jwt_outstanding WHERE expires_at <= ?1 LIMIT ?2)",
-    )?
-    .execute(params![now, batch])
+    let real_now = chrono::Utc::now().timestamp().min(now);
+    let deleted = c
+        .prepare_cached(
+            "DELETE FROM jwt_outstanding WHERE id IN
+               (SELECT id FROM jwt_outstanding WHERE expires_at <= ?1 LIMIT ?2)",
+        )?
+        .execute(params![real_now, batch])?;
+    let ended = c
+        .prepare_cached(
+            "INSERT INTO jwt_blacklisted (outstanding_id, blacklisted_at)
+             SELECT o.id, ?1 FROM jwt_outstanding o
+             WHERE o.expires_at <= ?1
+               AND NOT EXISTS (SELECT 1 FROM jwt_blacklisted b WHERE b.outstanding_id = o.id)
+             LIMIT ?2",
+        )?
+        .execute(params![now, batch])?;
+    Ok(deleted + ended)
 }
 
 /// Blacklists every refresh token of `user_id` (a password change); returns how many were live.
@@ -366,7 +401,7 @@ mod tests {
     }
 
     #[test]
-    fn a_second_rotation_inside_the_grace_window_forks_the_family_instead_of_revoking_it() {
+    fn a_second_rotation_inside_the_grace_window_hands_out_the_same_successor() {
         let dir = tempfile::tempdir().expect("a temp dir");
         let pool = crate::db::open(&dir.path().join("t.sqlite3")).expect("opens");
         let c = pool.get().expect("a connection");
@@ -377,23 +412,31 @@ mod tests {
         assert!(matches!(first, Rotation::Rotated { .. }));
         assert!(!refuses_refresh(&c, "r1", 14, grace).expect("reads"));
         let second = rotate(&c, &token("r1", "x"), Some(issued("r3")), 14, grace).expect("runs");
-        assert!(
-            matches!(second, Rotation::Rotated { ref family } if family == "f"),
-            "the other tab's refresh, 4 s later, gets its own pair in the same family"
+        assert_eq!(
+            second,
+            Rotation::AlreadyRotated {
+                successor: "r2".into()
+            },
+            "the other tab's refresh, 4 s later, gets the same successor: one chain, no fork"
         );
+        let r3: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM jwt_outstanding WHERE jti = 'r3'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("counts");
+        assert_eq!(r3, 0, "nothing new was issued");
         assert!(
-            !is_blacklisted(&c, "r2").expect("reads"),
-            "the first tab's token lives"
+            refuses_refresh(&c, "r1", 9, grace).expect("reads"),
+            "a clock put back before the rotation is not inside the window"
         );
-        assert!(!is_blacklisted(&c, "r3").expect("reads"));
 
-        // At the window's end the same replay is theft: the family falls, both forks with it.
+        // At the window's end the same replay is theft: the family falls.
         assert!(refuses_refresh(&c, "r1", 15, grace).expect("reads"));
         let late = rotate(&c, &token("r1", "x"), Some(issued("r4")), 15, grace).expect("runs");
         assert!(matches!(late, Rotation::Reused));
-        assert!(
-            is_blacklisted(&c, "r2").expect("reads") && is_blacklisted(&c, "r3").expect("reads")
-        );
+        assert!(is_blacklisted(&c, "r2").expect("reads"));
 
         // A family that was logged out is not revived by a replay inside the window either.
         record(&c, &token("s1", "g")).expect("s1");
