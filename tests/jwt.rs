@@ -625,6 +625,12 @@ async fn jwt_refresh_and_blacklist_match_the_contract_case_for_case() {
             mint(&claims("refresh", json!("999"), now, 86_400)),
             not_valid("User not found"),
         ),
+        // Recorded from the reference: simplejwt issues a new pair with `user_id: null` here.
+        (
+            "user_id_null",
+            mint(&claims("refresh", json!(null), now, 86_400)),
+            not_valid("User not found"),
+        ),
         (
             "no_jti",
             mint(&without(refresh_claims.clone(), "jti")),
