@@ -662,3 +662,45 @@ async fn a_log_reader_that_stops_reading_never_blocks_a_request_and_client_error
             .unwrap_or_default()
     );
 }
+
+/// Unmounts a bind mount when dropped.
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[actix_web::test]
+async fn a_database_on_a_read_only_mount_is_refused_as_unwritable() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (rw, ro) = (dir.path().join("rw"), dir.path().join("ro"));
+    std::fs::create_dir(&rw).expect("a folder");
+    std::fs::create_dir(&ro).expect("a folder");
+    rusqlite::Connection::open(rw.join("db.sqlite3"))
+        .and_then(|c| c.execute_batch("CREATE TABLE t (x);"))
+        .expect("a database");
+    let mounted = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new("mount")
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !mounted(&["--bind".as_ref(), rw.as_os_str(), ro.as_os_str()]) {
+        eprintln!("skipped: this machine does not let the test bind-mount (it needs root)");
+        return;
+    }
+    let _unmount = Mounted(ro.clone());
+    assert!(
+        mounted(&["-o".as_ref(), "remount,ro,bind".as_ref(), ro.as_os_str()]),
+        "remounted read-only"
+    );
+    for db in [ro.join("db.sqlite3"), ro.join("new.sqlite3")] {
+        let (error, took) = refusal(&db).await;
+        assert!(error.contains("cannot be written"), "{error}");
+        assert!(error.contains(&db.display().to_string()), "{error}");
+        assert!(took < Duration::from_secs(2), "refused in {took:?}");
+    }
+}

@@ -58,6 +58,26 @@ fn check_usable(path: &Path) -> anyhow::Result<()> {
             folder.display()
         );
     }
+    // SQLite writes the file and, beside it, its journal: both must be writable (a read-only
+    // mount otherwise shows up as "unable to open database file", which says nothing).
+    let unwritable = |e: std::io::Error| {
+        anyhow::anyhow!(
+            "the database {shown} cannot be written ({e}): check the permissions of the file and its folder, and that the disk is not mounted read-only"
+        )
+    };
+    if path.exists() {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(unwritable)?;
+    }
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let probe = folder.join(format!(".authlab-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(unwritable)?;
+    let _ = std::fs::remove_file(&probe);
     let conn =
         Connection::open(path).with_context(|| format!("cannot open the database {shown}"))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
