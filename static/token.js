@@ -115,8 +115,8 @@
   byId("device-login").addEventListener("click", async function () {
     var out = byId("device-result");
     if (!key()) { lab.show(out, lab.t("js.token.login_first")); return; }
-    var email = byId("email").value || "alice@example.com";
-    var password = byId("password").value;
+    var email = byId("device-email").value || "alice@example.com";
+    var password = byId("device-password").value;
     if (!password) { lab.show(out, lab.t("js.token.password_needed")); return; }
     var answer = await call("POST", "/token/api/login", { username: email, password: password }, "");
     if (answer.status !== 200) { lab.show(out, JSON.stringify(answer.data)); return; }

@@ -35,7 +35,20 @@ fn free_port() -> u16 {
 }
 
 impl Browser {
+    /// A fresh Chromium behind its own chromedriver. The port chromedriver is given may be taken
+    /// by a test server in the moment before it binds it: then it starts again on another port.
     async fn start() -> Browser {
+        let mut last = String::new();
+        for _ in 0..3 {
+            match Browser::try_start().await {
+                Ok(browser) => return browser,
+                Err(e) => last = e,
+            }
+        }
+        panic!("a WebDriver session: {last}");
+    }
+
+    async fn try_start() -> Result<Browser, String> {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -44,11 +57,12 @@ impl Browser {
             .spawn()
             .expect("chromedriver runs (apt-get install -y chromium chromium-driver)");
         let deadline = Instant::now() + Duration::from_secs(20);
+        let mut driver = driver;
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not start listening"
-            );
+            if Instant::now() >= deadline {
+                let _ = driver.kill();
+                return Err("chromedriver did not start listening".into());
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let profile = tempfile::tempdir().expect("a profile dir");
@@ -71,29 +85,46 @@ impl Browser {
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session");
-        Browser {
+            .await;
+        let client = match client {
+            Ok(client) => client,
+            Err(e) => {
+                let _ = driver.kill();
+                let _ = driver.wait();
+                return Err(e.to_string());
+            }
+        };
+        Ok(Browser {
             client,
             driver,
             _profile: profile,
-        }
+        })
     }
 
     async fn goto(&self, app: &TestApp, path: &str) {
         self.client.goto(&app.url(path)).await.expect("navigates");
     }
 
+    /// The text of the element `css` names. A page that re-renders (a reset, a panel re-read)
+    /// may replace the element between finding and reading it: it is then found again.
     async fn text_of(&self, css: &str) -> String {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} appears: {e}"))
-            .text()
-            .await
-            .expect("text")
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let element = self
+                .client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("{css} appears: {e}"));
+            match element.text().await {
+                Ok(text) => return text,
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("{css}: {e}"),
+            }
+        }
     }
 
     async fn fill(&self, css: &str, value: &str) {
@@ -414,6 +445,38 @@ async fn token_login_keeps_the_key_in_local_storage_and_regenerate_kills_the_old
     let answer = wait_for_text(&browser, "#theft-result", "HTTP").await;
     assert!(answer.contains("HTTP 401"), "{answer}");
     assert!(answer.contains("Invalid token."), "{answer}");
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn after_a_script_login_the_form_is_gone_and_the_second_device_lab_has_its_own_fields() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    for (page, who) in [("/token", "#token-who"), ("/jwt", "#jwt-who")] {
+        browser.goto(&app, page).await;
+        browser.fill("#email", "alice@example.com").await;
+        browser.fill("#password", "alice-pass-123").await;
+        browser.click("#submit").await;
+        wait_for_text(&browser, who, "alice@example.com").await;
+        let form = browser
+            .client
+            .find(Locator::Css("form.login"))
+            .await
+            .expect("the form is in the page");
+        assert!(
+            !form.is_displayed().await.expect("asks"),
+            "{page}: the login form is hidden once signed in"
+        );
+    }
+    browser.goto(&app, "/token").await;
+    wait_for_text(&browser, "#token-who", "alice@example.com").await;
+    browser.fill("#device-password", "alice-pass-123").await;
+    browser.click("#device-login").await;
+    let answer = wait_for_text(&browser, "#device-result", "same").await;
+    assert!(answer.contains("same key"), "{answer}");
+    browser.click("#device-check").await;
+    let answer = wait_for_text(&browser, "#device-result", "HTTP").await;
+    assert!(answer.contains("HTTP 200"), "{answer}");
     browser.close().await;
 }
 

@@ -292,3 +292,35 @@ async fn error_pages_speak_the_reader_s_language() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(html.contains("찾을 수 없음"));
 }
+
+#[test]
+fn no_korean_text_leaves_a_particle_for_the_reader_to_choose() {
+    // `(으)로`, `(이)`, `(을)`, `(를)` are template leftovers no Korean writer would write: a
+    // sentence is phrased so that its particle does not depend on the word before it.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("the catalogs") {
+        let path = entry.expect("an entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if !(name == "ko.yml" || name.ends_with(".ko.yml")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable");
+        for (n, line) in text.lines().enumerate() {
+            for pattern in [
+                "(으)", "(이)", "(을)", "(를)", "(은)", "(는)", "(과)", "(와)",
+            ] {
+                assert!(
+                    !line.contains(pattern),
+                    "{name}:{}: {pattern} in {line}",
+                    n + 1
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5, "the Korean catalogs were read ({checked})");
+}

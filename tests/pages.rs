@@ -720,3 +720,33 @@ async fn a_loopback_server_refuses_a_host_that_is_not_this_machine() {
         "the public URL's host is this server"
     );
 }
+
+#[actix_web::test]
+async fn the_language_switch_on_a_refused_login_leads_to_a_page_that_answers_get() {
+    let app = spawn_app().await;
+    for (form_page, action) in [("/session", "/session/login"), ("/cookie", "/cookie/login")] {
+        let refused = app
+            .submit_form(
+                form_page,
+                action,
+                &[
+                    ("email", "alice@example.com"),
+                    ("password", "wrong-password"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        let page = refused.text().await.unwrap_or_default();
+        let switch = format!("href=\"{form_page}?lang=ko\"");
+        assert!(
+            page.contains(&switch),
+            "{action}: the switch leads to {form_page}"
+        );
+        assert!(
+            !page.contains(&format!("href=\"{action}?lang=")),
+            "{action}: not to the POST-only address"
+        );
+        let korean = app.get(&format!("{form_page}?lang=ko")).await;
+        assert_eq!(korean.status(), StatusCode::OK);
+    }
+}

@@ -26,14 +26,44 @@ pub fn render(page: impl Template) -> Result<HttpResponse, AppError> {
 pub struct PageCtx {
     /// The reader's language.
     pub lang: Lang,
-    /// The current path, for the language switch and `next=` links.
+    /// The current path, for `next=` links and the navigation highlight.
     pub path: String,
+    /// The page the language switch reloads: one that answers GET (see [`page_to_switch`]).
+    pub switch_path: String,
     /// The CSRF token for forms on this page.
     pub csrf: String,
     /// Whether lab controls are on.
     pub lab: bool,
     /// The lab clock's current time, formatted for people.
     pub lab_now: String,
+}
+
+/// The page the language switch reloads: this one when it answers GET; for a page shown in answer
+/// to a form (a refused login, say, whose URL takes only POST), the page the form was on — the
+/// same-site `Referer`'s path — or else the path one level up.
+fn page_to_switch(req: &HttpRequest) -> String {
+    let path = req.path();
+    if req.method() == actix_web::http::Method::GET || req.method() == actix_web::http::Method::HEAD
+    {
+        return path.to_owned();
+    }
+    let host = req.connection_info().host().to_owned();
+    let from_referer = req
+        .headers()
+        .get(actix_web::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://"))
+        .and_then(|(_, rest)| {
+            let (authority, tail) = rest.split_once('/').unwrap_or((rest, ""));
+            (authority == host).then(|| {
+                let path = tail.split(['?', '#']).next().unwrap_or("");
+                format!("/{path}")
+            })
+        });
+    from_referer.unwrap_or_else(|| match path.rsplit_once('/') {
+        Some(("", _)) | None => "/".to_owned(),
+        Some((parent, _)) => parent.to_owned(),
+    })
 }
 
 impl PageCtx {
@@ -43,6 +73,7 @@ impl PageCtx {
         PageCtx {
             lang: Lang::of(req),
             path: req.path().to_owned(),
+            switch_path: page_to_switch(req),
             csrf: csrf::token_for(req),
             lab: state.is_some_and(|s| s.settings.lab_enabled()),
             lab_now: state
@@ -84,7 +115,7 @@ impl PageCtx {
 
     /// The link that shows this page in `lang`.
     pub fn switch_href(&self, lang: &Lang) -> String {
-        format!("{}?lang={}", self.path, lang.code())
+        format!("{}?lang={}", self.switch_path, lang.code())
     }
 
     /// Both languages, for the switch.
