@@ -29,6 +29,11 @@ impl Clock {
         now.checked_add_signed(self.offset()).unwrap_or(now)
     }
 
+    /// The lab time as people read it on every page's clock bar: `2026-12-01 12:54:16 UTC`.
+    pub fn now_for_people(&self) -> String {
+        self.now().format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    }
+
     /// The lab time as whole Unix seconds (what JWT `exp`/`iat` use).
     pub fn unix(&self) -> i64 {
         self.now().timestamp()

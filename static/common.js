@@ -29,6 +29,9 @@
     var res = await fetch(path, init);
     var data = null;
     try { data = await res.json(); } catch (e) { data = null; }
+    // Whatever moved the lab clock, the bar shows the server's lab time at once.
+    var bar = document.getElementById("lab-now");
+    if (bar && res.status === 200 && data && data.now_text) { bar.textContent = data.now_text; }
     return { status: res.status, data: data, headers: res.headers };
   }
 

@@ -222,7 +222,7 @@
       var moved = await lab.postJson("/lab/clock", { advance: ttl + "s" });
       if (moved.status !== 200) { lab.show(out, lab.t("js.lab.clock_failed")); return; }
       var raw = await call("GET", "/jwt/api/me", undefined, access());
-      var lines = [lab.t("js.lab.clock_moved", { now: moved.data.now }),
+      var lines = [lab.t("js.lab.clock_moved", { now: moved.data.now_text }),
         lab.t("js.jwt.expired_answer", { status: raw.status })];
       if (expired(raw) && await refreshPair()) {
         var again = await call("GET", "/jwt/api/me", undefined, access());
@@ -302,7 +302,7 @@
       var moved = await lab.postJson("/lab/clock", { advance: (grace + 1) + "s" });
       if (moved.status !== 200) { lab.show(out, lab.t("js.lab.clock_failed")); return; }
       var answer = await call("POST", "/jwt/api/token/refresh", { refresh: shared });
-      lab.show(out, [lab.t("js.lab.clock_moved", { now: moved.data.now }),
+      lab.show(out, [lab.t("js.lab.clock_moved", { now: moved.data.now_text }),
         "HTTP " + answer.status + " " + JSON.stringify(answer.data),
         lab.t("js.jwt.tabs_family", { live: await liveRefreshRows() })].join("\n"));
       out.className = "answer " + (answer.status === 200 ? "accepted" : "refused");

@@ -36,7 +36,7 @@
     expire.addEventListener("click", async function () {
       var answer = await lab.postJson("/lab/clock", { advance: expire.getAttribute("data-advance") });
       lab.show(byId("stolen-answer"), answer.status === 200
-        ? lab.t("js.lab.clock_moved", { now: answer.data.now })
+        ? lab.t("js.lab.clock_moved", { now: answer.data.now_text })
         : lab.t("js.lab.clock_failed"));
     });
   }

@@ -140,7 +140,7 @@
       var out = byId("expiry-result");
       if (moved.status !== 200) { lab.show(out, lab.t("js.lab.clock_failed")); return; }
       var answer = await call("GET", "/token/api/me");
-      lab.show(out, lab.t("js.lab.clock_moved", { now: moved.data.now }) + "\n" +
+      lab.show(out, lab.t("js.lab.clock_moved", { now: moved.data.now_text }) + "\n" +
         lab.t("js.token.device_answer", { status: answer.status }));
       refresh();
     });

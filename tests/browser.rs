@@ -520,10 +520,32 @@ async fn the_jwt_page_decodes_the_tokens_counts_down_and_refreshes_by_itself() {
         .unwrap_or_default()
         .to_owned();
 
+    let bar_before = browser.text_of("#lab-now").await;
     browser.click("#expire-access").await;
     let result = wait_for_text(&browser, "#expiry-result", "new access token").await;
     assert!(result.contains("HTTP 401"), "{result}");
     assert!(result.contains("HTTP 200"), "{result}");
+    assert!(
+        !result.contains("+00:00"),
+        "the time is written for people: {result}"
+    );
+    let bar_after = browser.text_of("#lab-now").await;
+    assert_ne!(
+        bar_before, bar_after,
+        "the clock bar follows the server's lab clock"
+    );
+    let now = app.state.clock.now();
+    let recent: Vec<String> = (0..5)
+        .map(|back| {
+            (now - chrono::Duration::seconds(back))
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string()
+        })
+        .collect();
+    assert!(
+        recent.contains(&bar_after),
+        "and shows its time: {bar_after} {recent:?}"
+    );
     let second_access: String = browser
         .client
         .execute("return localStorage.getItem('authlab.jwt.access');", vec![])

@@ -166,6 +166,7 @@ fn clock_body(state: &AppState) -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(
         json!({
             "now": state.clock.now().to_rfc3339(),
+            "now_text": state.clock.now_for_people(),
             "now_unix": state.clock.unix(),
             "offset_seconds": state.clock.offset().num_seconds(),
         })

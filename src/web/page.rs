@@ -76,9 +76,7 @@ impl PageCtx {
             switch_path: page_to_switch(req),
             csrf: csrf::token_for(req),
             lab: state.is_some_and(|s| s.settings.lab_enabled()),
-            lab_now: state
-                .map(|s| s.clock.now().format("%Y-%m-%d %H:%M:%S UTC").to_string())
-                .unwrap_or_default(),
+            lab_now: state.map(|s| s.clock.now_for_people()).unwrap_or_default(),
         }
     }
 
