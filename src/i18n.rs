@@ -128,6 +128,7 @@ pub const JS_KEYS: &[&str] = &[
     "js.token.old_key_answer",
     "js.jwt.times",
     "js.jwt.expires_in",
+    "js.jwt.expires_in_hours",
     "js.jwt.expired",
     "js.jwt.signed_in",
     "js.jwt.refreshed",

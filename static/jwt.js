@@ -110,9 +110,11 @@
     var decoded = token ? decode(token) : null;
     if (!decoded) { el.textContent = ""; return; }
     var left = decoded.payload.exp - now();
-    el.textContent = left > 0
-      ? lab.t("js.jwt.expires_in", { minutes: Math.floor(left / 60), seconds: left % 60 })
-      : lab.t("js.jwt.expired");
+    // An hour or more reads in hours and minutes ("23 h 59 min"), not as 1439 minutes.
+    el.textContent = left <= 0 ? lab.t("js.jwt.expired")
+      : left >= 3600
+        ? lab.t("js.jwt.expires_in_hours", { hours: Math.floor(left / 3600), minutes: Math.floor((left % 3600) / 60) })
+        : lab.t("js.jwt.expires_in", { minutes: Math.floor(left / 60), seconds: left % 60 });
     el.className = "countdown" + (left > 0 ? "" : " expired");
   }
   function tick() {

@@ -511,6 +511,12 @@ async fn the_jwt_page_decodes_the_tokens_counts_down_and_refreshes_by_itself() {
             .await
             .contains("expires in")
     );
+    let refresh_left = browser.text_of("#countdown-refresh").await;
+    assert!(
+        refresh_left.starts_with("expires in 23 h 59 min")
+            || refresh_left.starts_with("expires in 24 h"),
+        "a day reads in hours: {refresh_left}"
+    );
     let first_access: String = browser
         .client
         .execute("return localStorage.getItem('authlab.jwt.access');", vec![])

@@ -214,7 +214,7 @@ async fn a_password_change_ends_sessions_and_refresh_tokens_but_not_the_drf_key(
     let html = res.text().await.unwrap_or_default();
     assert!(html.contains("id=\"password-changed\""));
     assert!(
-        html.contains("Ended 1 server-side sessions and blacklisted 1 refresh tokens."),
+        html.contains("Server-side sessions ended: 1. Refresh tokens blacklisted: 1."),
         "{html}"
     );
     assert_eq!(

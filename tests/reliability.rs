@@ -471,7 +471,7 @@ async fn the_sweep_deletes_what_expired_on_the_app_clock_and_the_session_page_sa
         .await
         .unwrap_or_default();
     assert!(
-        panel.contains("deleted 0 sessions and ended 1 refresh tokens"),
+        panel.contains("Sessions deleted: 0. Refresh tokens ended: 1."),
         "the session page shows the last sweep: {panel}"
     );
 }
