@@ -1156,14 +1156,7 @@ async fn expiry_follows_the_lab_clock_and_the_refresh_token_carries_on() {
             .status,
         401
     );
-    let got = app
-        .api(
-            "POST",
-            "/jwt/api/token/refresh",
-            None,
-            Body::Json(&json!({"refresh": refresh}).to_string()),
-        )
-        .await;
+    let got = app.jwt_refresh(&refresh).await;
     assert_pair(
         "refreshed after the access token expired",
         &got,
@@ -1183,14 +1176,7 @@ async fn expiry_follows_the_lab_clock_and_the_refresh_token_carries_on() {
     );
     app.advance_clock("1d").await;
     let stale = got.json["refresh"].as_str().unwrap_or_default().to_owned();
-    let got = app
-        .api(
-            "POST",
-            "/jwt/api/token/refresh",
-            None,
-            Body::Json(&json!({"refresh": stale}).to_string()),
-        )
-        .await;
+    let got = app.jwt_refresh(&stale).await;
     assert_answer(
         "refresh after a day",
         &got,
@@ -1260,14 +1246,7 @@ async fn two_tabs_refreshing_one_token_at_once_both_stay_logged_in_inside_the_gr
         1,
         "both tabs got the same new refresh token: one chain, no fork"
     );
-    let again = app
-        .api(
-            "POST",
-            "/jwt/api/token/refresh",
-            None,
-            Body::Json(&json!({"refresh": refresh}).to_string()),
-        )
-        .await;
+    let again = app.jwt_refresh(&refresh).await;
     assert_eq!(again.status, 200, "{}", again.text);
     let successor: String = app.query_one(
         "SELECT token FROM jwt_outstanding o WHERE used_at IS NULL
@@ -1281,14 +1260,7 @@ async fn two_tabs_refreshing_one_token_at_once_both_stay_logged_in_inside_the_gr
 
     // A replay after the window is theft again: the whole family, both tabs' tokens, falls.
     app.advance_clock("6s").await;
-    let late = app
-        .api(
-            "POST",
-            "/jwt/api/token/refresh",
-            None,
-            Body::Json(&json!({"refresh": refresh}).to_string()),
-        )
-        .await;
+    let late = app.jwt_refresh(&refresh).await;
     assert_answer(
         "replay after the window",
         &late,
@@ -1309,14 +1281,7 @@ async fn two_tabs_refreshing_one_token_at_once_both_stay_logged_in_inside_the_gr
 async fn a_thief_and_a_victim_racing_one_refresh_token_both_end_up_logged_out() {
     let app = jwt_app().await;
     let (_, stolen) = pair(&app).await;
-    let thief = app
-        .api(
-            "POST",
-            "/jwt/api/token/refresh",
-            None,
-            Body::Json(&json!({"refresh": stolen}).to_string()),
-        )
-        .await;
+    let thief = app.jwt_refresh(&stolen).await;
     assert_eq!(thief.status, 200);
     let thief_refresh = thief.json["refresh"]
         .as_str()
@@ -1324,14 +1289,7 @@ async fn a_thief_and_a_victim_racing_one_refresh_token_both_end_up_logged_out() 
         .to_owned();
     // The victim's own refresh comes later than the grace window.
     app.advance_clock("6s").await;
-    let victim = app
-        .api(
-            "POST",
-            "/jwt/api/token/refresh",
-            None,
-            Body::Json(&json!({"refresh": stolen}).to_string()),
-        )
-        .await;
+    let victim = app.jwt_refresh(&stolen).await;
     assert_answer(
         "victim replays",
         &victim,
@@ -1339,14 +1297,7 @@ async fn a_thief_and_a_victim_racing_one_refresh_token_both_end_up_logged_out() 
         BEARER,
         &not_valid("Token is blacklisted"),
     );
-    let thief_again = app
-        .api(
-            "POST",
-            "/jwt/api/token/refresh",
-            None,
-            Body::Json(&json!({"refresh": thief_refresh}).to_string()),
-        )
-        .await;
+    let thief_again = app.jwt_refresh(&thief_refresh).await;
     assert_answer(
         "thief's next refresh",
         &thief_again,

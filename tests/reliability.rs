@@ -225,14 +225,7 @@ async fn no_credential_made_with_the_old_password_outlives_a_password_change() {
         }
     }
     for refresh in &refreshes {
-        let got = app
-            .api(
-                "POST",
-                "/jwt/api/token/refresh",
-                None,
-                Body::Json(&json!({"refresh": refresh}).to_string()),
-            )
-            .await;
+        let got = app.jwt_refresh(refresh).await;
         assert_eq!(
             got.status, 401,
             "a refresh token from the old password: {}",
@@ -489,15 +482,6 @@ async fn moving_the_lab_clock_sweeps_so_putting_it_back_revives_nothing() {
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let refresh = |token: &str| {
-        let body = json!({"refresh": token}).to_string();
-        let app = &app;
-        async move {
-            app.api("POST", "/jwt/api/token/refresh", None, Body::Json(&body))
-                .await
-                .status
-        }
-    };
     let logout = app
         .api(
             "POST",
@@ -513,7 +497,7 @@ async fn moving_the_lab_clock_sweeps_so_putting_it_back_revives_nothing() {
         app.get("/session/api/me").await.status(),
         StatusCode::UNAUTHORIZED
     );
-    assert_eq!(refresh(&expired).await, 401);
+    assert_eq!(app.jwt_refresh(&expired).await.status, 401);
     let back = app.post_json("/lab/clock", &json!({"reset": true})).await;
     assert_eq!(back.status(), StatusCode::OK);
     assert_eq!(
@@ -522,11 +506,15 @@ async fn moving_the_lab_clock_sweeps_so_putting_it_back_revives_nothing() {
         "the expired session stays dead"
     );
     assert_eq!(
-        refresh(&expired).await,
+        app.jwt_refresh(&expired).await.status,
         401,
         "the expired refresh token stays dead"
     );
-    assert_eq!(refresh(&logged_out).await, 401, "the logged-out one too");
+    assert_eq!(
+        app.jwt_refresh(&logged_out).await.status,
+        401,
+        "the logged-out one too"
+    );
 }
 
 /// Starts the real binary on a free port with a fresh database; stdout is piped (and not read).

@@ -381,6 +381,13 @@ impl TestApp {
             .await
     }
 
+    /// `POST /jwt/api/token/refresh` with `refresh`, from a client without cookies.
+    pub async fn jwt_refresh(&self, refresh: &str) -> Answer {
+        let body = serde_json::json!({ "refresh": refresh }).to_string();
+        self.api("POST", "/jwt/api/token/refresh", None, Body::Json(&body))
+            .await
+    }
+
     /// Sends one API request with an optional raw `Authorization` header, from a client without cookies.
     pub async fn api(
         &self,
