@@ -85,8 +85,82 @@
 
   function bytes(text) { return new TextEncoder().encode(text).length; }
 
+  // A lab-clock time (Unix seconds) as every page writes it, the way the clock bar does:
+  // "2026-12-01 14:05:03 UTC". One format in both languages, never the browser's own zone.
+  function when(unix) {
+    if (unix === null || unix === undefined || unix === "") { return "—"; }
+    var d = new Date(Number(unix) * 1000);
+    if (isNaN(d.getTime())) { return "—"; }
+    return d.toISOString().slice(0, 19).replace("T", " ") + " UTC";
+  }
+
+  // Time left until an expiry, as people say it: "4 min 59 s", or "23 h 59 min" from an hour on.
+  function left(seconds) {
+    if (seconds <= 0) { return t("js.jwt.expired"); }
+    return seconds >= 3600
+      ? t("js.jwt.expires_in_hours", { hours: Math.floor(seconds / 3600), minutes: Math.floor((seconds % 3600) / 60) })
+      : t("js.jwt.expires_in", { minutes: Math.floor(seconds / 60), seconds: seconds % 60 });
+  }
+
+  // A long value (a key, a token, a user agent) shortened to its first `keep` characters, with
+  // the whole value one click away and a button that copies it.
+  function longValue(full, keep) {
+    full = String(full || "");
+    keep = keep || 12;
+    if (full.length <= keep + 1) {
+      var plain = document.createElement("code");
+      plain.textContent = full;
+      return plain;
+    }
+    var details = document.createElement("details");
+    details.className = "long-value";
+    var summary = document.createElement("summary");
+    var head = document.createElement("code");
+    head.textContent = full.slice(0, keep) + "…";
+    summary.appendChild(head);
+    details.appendChild(summary);
+    var whole = document.createElement("code");
+    whole.className = "value";
+    whole.textContent = full;
+    details.appendChild(whole);
+    var copy = document.createElement("button");
+    copy.type = "button";
+    copy.className = "small secondary copy";
+    copy.setAttribute("data-copy", full);
+    copy.textContent = t("js.copy");
+    details.appendChild(copy);
+    return details;
+  }
+
+  // Every [data-copy] button, including the ones pages render on the server, copies its value.
+  document.addEventListener("click", async function (event) {
+    var button = event.target.closest ? event.target.closest("[data-copy]") : null;
+    if (!button) { return; }
+    var value = button.getAttribute("data-copy");
+    try {
+      await navigator.clipboard.writeText(value);
+    } catch (e) {
+      var area = document.createElement("textarea");
+      area.value = value;
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+    }
+    button.textContent = t("js.copied");
+  });
+
+  // What a refused cookie or session credential's 401 `code` means, in the page's language
+  // (the wire `detail` stays English beside it); "" when the body carries no code.
+  function refusal(data) {
+    var code = data && data.code;
+    var key = ["js", "refusal", code].join(".");
+    return code && strings[key] ? t(key) : "";
+  }
+
   window.authlab = {
     t: t, postJson: postJson, show: show, logRequest: logRequest,
-    base64urlDecode: base64urlDecode, jwtPayload: jwtPayload, bytes: bytes
+    base64urlDecode: base64urlDecode, jwtPayload: jwtPayload, bytes: bytes,
+    when: when, left: left, longValue: longValue, refusal: refusal
   };
 })();

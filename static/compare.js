@@ -60,7 +60,14 @@
     expiries.session = server.current ? server.current.expires_at : null;
 
     var tokenHeaders = token ? { Authorization: "Token " + token } : {};
-    var t = (await call("GET", "/token/api/inspect", { headers: tokenHeaders, credentials: "omit", sent: token ? "Authorization: Token …" : "—" })).data || {};
+    var tAnswer = await call("GET", "/token/api/inspect", { headers: tokenHeaders, credentials: "omit", sent: token ? "Authorization: Token …" : "—" });
+    if (tAnswer.status === 401 && token) {
+      // The key this browser holds was refused (deleted, reset): it is dead, so it is dropped.
+      localStorage.removeItem("authlab.token");
+      token = "";
+      tAnswer = await call("GET", "/token/api/inspect", { credentials: "omit" });
+    }
+    var t = tAnswer.data || {};
     who("token", t.user);
     set("col-token-holds", token ? "localStorage authlab.token · " + (bytes("authlab.token") + bytes(token)) + " B" : lab.t("js.compare.nothing"));
     set("col-token-header", token ? "Authorization: Token … · " + bytes("Authorization: Token " + token) + " B" : "—");
@@ -68,7 +75,23 @@
     expiries.token = token ? "never" : null;
 
     var jwtHeaders = access ? { Authorization: "Bearer " + access } : {};
-    var j = (await call("GET", "/jwt/api/inspect", { headers: jwtHeaders, credentials: "omit", sent: access ? "Authorization: Bearer …" : "—" })).data || {};
+    var jAnswer = await call("GET", "/jwt/api/inspect", { headers: jwtHeaders, credentials: "omit", sent: access ? "Authorization: Bearer …" : "—" });
+    if (jAnswer.status === 401 && access) {
+      // The access token was refused (expired, or signed with a secret since rotated): one
+      // refresh, and if that is refused too the pair is dead and dropped.
+      var renewed = refreshToken ? await call("POST", "/jwt/api/token/refresh", { json: { refresh: refreshToken }, credentials: "omit" }) : { status: 0 };
+      if (renewed.status === 200) {
+        localStorage.setItem("authlab.jwt.access", renewed.data.access);
+        localStorage.setItem("authlab.jwt.refresh", renewed.data.refresh);
+      } else {
+        localStorage.removeItem("authlab.jwt.access");
+        localStorage.removeItem("authlab.jwt.refresh");
+      }
+      access = stored("authlab.jwt.access");
+      refreshToken = stored("authlab.jwt.refresh");
+      jAnswer = await call("GET", "/jwt/api/inspect", { headers: access ? { Authorization: "Bearer " + access } : {}, credentials: "omit", sent: access ? "Authorization: Bearer …" : "—" });
+    }
+    var j = jAnswer.data || {};
     if (j.now) { skew = j.now - Math.floor(Date.now() / 1000); }
     who("jwt", j.user);
     set("col-jwt-holds", access ? "localStorage access " + bytes(access) + " B + refresh " + bytes(refreshToken) + " B" : lab.t("js.compare.nothing"));
@@ -85,10 +108,7 @@
       var exp = expiries[slug];
       if (exp === "never") { set("col-" + slug + "-expiry", lab.t("js.compare.never")); return; }
       if (!exp) { set("col-" + slug + "-expiry", "—"); return; }
-      var left = exp - now();
-      set("col-" + slug + "-expiry", left > 0
-        ? lab.t("js.jwt.expires_in", { minutes: Math.floor(left / 60), seconds: left % 60 })
-        : lab.t("js.jwt.expired"));
+      set("col-" + slug + "-expiry", lab.left(exp - now()));
     });
   }
   setInterval(tick, 1000);
@@ -128,10 +148,29 @@
     };
     Object.keys(answers).forEach(function (slug) {
       var a = answers[slug];
-      set("col-" + slug + "-answer", a.status + " " + (a.data && (a.data.email || a.data.detail) || ""));
+      set("col-" + slug + "-answer", answerText(a));
       set("col-" + slug + "-cost", cost(a.timing));
     });
   });
+
+  // A column's last answer: the status, who or what the server said, and what a refused
+  // cookie or session credential's code means in the page's language.
+  function answerText(a) {
+    var d = a.data || {};
+    var said = d.email || d.detail || (d.messages && d.messages[0] && d.messages[0].message) || "";
+    var why = lab.refusal(d);
+    return a.status + " " + said + (why ? " — " + why : "");
+  }
+
+  // After a lab action, the last answers describe credentials that may have changed: they are
+  // cleared, and every column reads its state again.
+  function afterLabAction() {
+    ["cookie", "session", "token", "jwt"].forEach(function (slug) {
+      set("col-" + slug + "-answer", "—");
+      set("col-" + slug + "-cost", "—");
+    });
+    return refresh();
+  }
 
   var matrixRun = byId("matrix-run");
   if (matrixRun) {
@@ -150,18 +189,20 @@
           td.textContent = cell.accepted ? "✓" : "✗";
           td.className = cell.accepted ? "yes" : "no";
           var small = document.createElement("small");
-          small.textContent = cell.status + " " + cell.answer;
+          var why = cell.code && lab.refusal({ code: cell.code });
+          small.textContent = cell.status + " " + cell.answer + (why ? " — " + why : "");
           td.appendChild(small);
         });
       });
       matrixRun.disabled = false;
-      refresh();
+      afterLabAction();
     });
   }
 
   // One replayed credential as a line: which, accepted or not, and what the server said.
   function cellLine(cell) {
-    return "  " + cell.column + ": " + (cell.accepted ? "✓ " : "✗ ") + cell.status + " " + cell.answer;
+    var why = cell.code && lab.refusal({ code: cell.code });
+    return "  " + cell.column + ": " + (cell.accepted ? "✓ " : "✗ ") + cell.status + " " + cell.answer + (why ? " — " + why : "");
   }
 
   var devices = byId("devices-run");
@@ -181,6 +222,7 @@
       cells(lab.t("js.compare.devices_first_after"), d.first_device_replayed_after_logout);
       cells(lab.t("js.compare.devices_after"), d.second_device_after_first_logs_out);
       lab.show(byId("devices-result"), lines.join("\n"));
+      afterLabAction();
     });
   }
 
@@ -198,6 +240,45 @@
       lines.push(lab.t("js.compare.second_server_claims"));
       if (d.claims) { lines.push(cellLine(d.claims)); }
       lab.show(byId("second-server-result"), lines.join("\n"));
+      afterLabAction();
+    });
+  }
+
+  // N logins, as N devices: what each scheme keeps on the server after each one.
+  var keptForm = byId("kept-form");
+  if (keptForm) {
+    keptForm.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      var error = byId("kept-error");
+      var run = byId("kept-run");
+      error.hidden = true;
+      run.disabled = true;
+      var answer = await call("POST", "/lab/kept", { json: { logins: Number(byId("kept-logins").value) } });
+      run.disabled = false;
+      var d = answer.data || {};
+      if (answer.status !== 200) {
+        error.textContent = (d.logins && d.logins.join(" ")) || d.detail || lab.t("js.common.http_status", { status: answer.status });
+        error.hidden = false;
+        return;
+      }
+      var table = byId("kept-table");
+      var body = table.querySelector("tbody");
+      body.textContent = "";
+      (d.steps || []).forEach(function (step) {
+        var tr = document.createElement("tr");
+        [String(step.logins),
+          lab.t("js.compare.kept_cookie", { bytes: step.cookie_in_browser }),
+          lab.t("js.compare.kept_rows", { rows: step.session.rows, bytes: step.session.bytes }),
+          lab.t("js.compare.kept_rows", { rows: step.token.rows, bytes: step.token.bytes }),
+          lab.t("js.compare.kept_rows", { rows: step.jwt.rows, bytes: step.jwt.bytes })].forEach(function (text) {
+          var td = document.createElement("td");
+          td.textContent = text;
+          tr.appendChild(td);
+        });
+        body.appendChild(tr);
+      });
+      table.hidden = false;
+      afterLabAction();
     });
   }
 

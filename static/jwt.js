@@ -1,17 +1,38 @@
 // The JWT page: logs in, keeps the pair in localStorage, decodes both tokens without any key,
 // counts down to expiry on the server's (lab) clock, and refreshes by itself when the access
-// token expires. Every call lands in the request log.
+// token expires. localStorage is the one source of truth for the pair: every change goes
+// through setPair/clearPair, which redraw every panel. Every call lands in the request log.
 (function () {
   "use strict";
   var lab = window.authlab;
   var ACCESS = "authlab.jwt.access";
   var REFRESH = "authlab.jwt.refresh";
   var OLD = "authlab.jwt.old";
+  // The refresh token this tab held last, kept after logout so the server panel can go on
+  // showing that pair's rows (the one just blacklisted included).
+  var LAST = "authlab.jwt.last_refresh";
   var skew = 0; // server clock minus this browser's clock, in seconds
   function byId(id) { return document.getElementById(id); }
   function access() { return localStorage.getItem(ACCESS) || ""; }
   function refreshToken() { return localStorage.getItem(REFRESH) || ""; }
   var bytes = lab.bytes;
+
+  // The only writers of the pair: both redraw the decoder, the wire panel and the countdowns.
+  function setPair(accessToken, refresh) {
+    localStorage.setItem(ACCESS, accessToken);
+    localStorage.setItem(REFRESH, refresh);
+    sessionStorage.setItem(LAST, refresh);
+    render();
+  }
+  function clearPair() {
+    localStorage.removeItem(ACCESS);
+    localStorage.removeItem(REFRESH);
+    render();
+  }
+  // Another tab changed the pair: follow it.
+  window.addEventListener("storage", function (event) {
+    if (event.key === ACCESS || event.key === REFRESH || event.key === null) { refreshAll(); }
+  });
   function now() { return Math.floor(Date.now() / 1000) + skew; }
 
   function b64urlEncode(text) {
@@ -28,8 +49,8 @@
     } catch (e) { return null; }
   }
 
-  async function call(method, path, body, bearer) {
-    var headers = {};
+  async function call(method, path, body, bearer, extra) {
+    var headers = Object.assign({}, extra || {});
     var sent = "—";
     if (bearer) {
       headers.Authorization = "Bearer " + bearer;
@@ -54,12 +75,10 @@
     if (!refreshToken()) { return false; }
     var answer = await call("POST", "/jwt/api/token/refresh", { refresh: refreshToken() });
     if (answer.status === 200) {
-      localStorage.setItem(ACCESS, answer.data.access);
-      localStorage.setItem(REFRESH, answer.data.refresh);
+      setPair(answer.data.access, answer.data.refresh);
       return true;
     }
-    localStorage.removeItem(ACCESS);
-    localStorage.removeItem(REFRESH);
+    clearPair();
     return false;
   }
 
@@ -94,9 +113,13 @@
     byId("access-header").textContent = a ? JSON.stringify(a.header, null, 2) : "";
     byId("access-payload").textContent = a ? JSON.stringify(a.payload, null, 2) : "";
     byId("access-times").textContent = a ? lab.t("js.jwt.times", {
-      iat: new Date(a.payload.iat * 1000).toLocaleString(), exp: new Date(a.payload.exp * 1000).toLocaleString() }) : "";
+      iat: lab.when(a.payload.iat), exp: lab.when(a.payload.exp) }) : "";
     byId("refresh-payload").textContent = r ? JSON.stringify(r.payload, null, 2) : "";
-    byId("tamper-payload").value = a ? JSON.stringify(Object.assign({}, a.payload, { user_id: "2" })) : "";
+    // The learner's own edit is never overwritten by a redraw; an untouched box follows the token.
+    var tamper = byId("tamper-payload");
+    if (!tamper.getAttribute("data-edited")) {
+      tamper.value = a ? JSON.stringify(Object.assign({}, a.payload, { user_id: "2" })) : "";
+    }
     byId("browser-access-size").textContent = access() ? String(bytes(ACCESS) + bytes(access())) : "0";
     byId("browser-refresh-size").textContent = refreshToken() ? String(bytes(REFRESH) + bytes(refreshToken())) : "0";
     var header = access() ? "Authorization: Bearer " + access() : "—";
@@ -110,26 +133,30 @@
     var decoded = token ? decode(token) : null;
     if (!decoded) { el.textContent = ""; return; }
     var left = decoded.payload.exp - now();
-    // An hour or more reads in hours and minutes ("23 h 59 min"), not as 1439 minutes.
-    el.textContent = left <= 0 ? lab.t("js.jwt.expired")
-      : left >= 3600
-        ? lab.t("js.jwt.expires_in_hours", { hours: Math.floor(left / 3600), minutes: Math.floor((left % 3600) / 60) })
-        : lab.t("js.jwt.expires_in", { minutes: Math.floor(left / 60), seconds: left % 60 });
+    el.textContent = lab.left(left);
     el.className = "countdown" + (left > 0 ? "" : " expired");
   }
+  // The access token ran out while the learner watched: the page refreshes the pair by itself,
+  // once per access token (a refused refresh logs the page out).
+  var autoRefreshed = "";
   function tick() {
     countdown("countdown-access", access());
     countdown("countdown-refresh", refreshToken());
+    var a = access() ? decode(access()) : null;
+    if (a && a.payload.exp <= now() && refreshToken() && autoRefreshed !== access()) {
+      autoRefreshed = access();
+      refreshPair().then(function (ok) { refreshAll(ok ? lab.t("js.jwt.refreshed") : ""); });
+    }
   }
   setInterval(tick, 1000);
 
-  async function refreshAll() {
+  async function refreshAll(note) {
     var who = byId("jwt-who");
     if (access()) {
       var me = await authed("GET", "/jwt/api/me");
       if (me.status === 200) {
         who.textContent = lab.t("js.jwt.signed_in", { username: me.data.username, email: me.data.email }) +
-          (me.refreshed ? " " + lab.t("js.jwt.refreshed") : "");
+          (me.refreshed ? " " + lab.t("js.jwt.refreshed") : (note ? " " + note : ""));
         who.hidden = false;
       } else {
         who.textContent = lab.t("js.jwt.refused", { status: me.status });
@@ -140,7 +167,9 @@
     }
     byId("jwt-login-form").hidden = !!access();
     byId("jwt-actions").hidden = !access();
-    var inspect = await call("GET", "/jwt/api/inspect", undefined, access());
+    var last = sessionStorage.getItem(LAST);
+    var inspect = await call("GET", "/jwt/api/inspect", undefined, access(),
+      !access() && last ? { "X-Authlab-Last-Refresh": last } : undefined);
     var info = inspect.data || {};
     if (info.now) { skew = info.now - Math.floor(Date.now() / 1000); }
     var body = byId("refresh-rows").querySelector("tbody");
@@ -148,10 +177,23 @@
     (info.refresh_rows || []).forEach(function (row) {
       var tr = document.createElement("tr");
       if (row.blacklisted_at) { tr.className = "blacklisted"; }
-      [row.jti.slice(0, 10) + "…", row.family.slice(0, 8) + "…", time(row.created_at), time(row.expires_at),
-        row.used_at ? time(row.used_at) : "—", row.blacklisted_at ? time(row.blacklisted_at) : "—"].forEach(function (text) {
+      [lab.longValue(row.jti, 8), lab.longValue(row.family, 8)].forEach(function (value) {
         var td = document.createElement("td");
-        td.textContent = text;
+        td.appendChild(value);
+        tr.appendChild(td);
+      });
+      [row.created_at, row.expires_at, row.used_at, row.blacklisted_at].forEach(function (unix) {
+        var td = document.createElement("td");
+        td.className = "time";
+        if (unix) {
+          // Date above time: a token that lives a day shows it.
+          var text = lab.when(unix);
+          td.appendChild(document.createTextNode(text.slice(0, 10)));
+          td.appendChild(document.createElement("br"));
+          td.appendChild(document.createTextNode(text.slice(11)));
+        } else {
+          td.textContent = "—";
+        }
         tr.appendChild(td);
       });
       body.appendChild(tr);
@@ -161,7 +203,6 @@
     }
     render();
   }
-  function time(unix) { return new Date(unix * 1000).toLocaleTimeString(); }
 
   byId("jwt-login-form").addEventListener("submit", async function (event) {
     event.preventDefault();
@@ -169,8 +210,7 @@
     error.hidden = true;
     var answer = await call("POST", "/jwt/api/token", { email: byId("email").value, password: byId("password").value });
     if (answer.status === 200) {
-      localStorage.setItem(ACCESS, answer.data.access);
-      localStorage.setItem(REFRESH, answer.data.refresh);
+      setPair(answer.data.access, answer.data.refresh);
       byId("password").value = "";
     } else {
       var data = answer.data || {};
@@ -187,17 +227,23 @@
 
   byId("jwt-logout").addEventListener("click", async function () {
     await call("POST", "/jwt/api/token/blacklist", { refresh: refreshToken() });
-    localStorage.removeItem(ACCESS);
-    localStorage.removeItem(REFRESH);
+    clearPair();
     refreshAll();
   });
 
   async function sendForged(token, out) {
     var answer = await call("GET", "/jwt/api/me", undefined, token);
-    var detail = answer.data && answer.data.messages ? answer.data.messages[0].message : (answer.data && answer.data.detail);
+    var data = answer.data || {};
+    var detail = answer.status === 200
+      ? lab.t("js.jwt.forged_accepted", { username: data.username, email: data.email })
+      : (data.messages ? data.messages[0].message : data.detail);
     lab.show(out, "HTTP " + answer.status + " — " + detail + "\n" + token);
     out.className = "answer " + (answer.status === 200 ? "accepted" : "refused");
   }
+
+  byId("tamper-payload").addEventListener("input", function (event) {
+    event.target.setAttribute("data-edited", "1");
+  });
 
   byId("tamper-send").addEventListener("click", async function () {
     var out = byId("tamper-result");
@@ -240,8 +286,7 @@
     if (!access()) { lab.show(out, lab.t("js.jwt.login_first")); return; }
     sessionStorage.setItem(OLD, JSON.stringify({ access: access(), refresh: refreshToken() }));
     var answer = await call("POST", "/jwt/api/token/blacklist", { refresh: refreshToken() });
-    localStorage.removeItem(ACCESS);
-    localStorage.removeItem(REFRESH);
+    clearPair();
     lab.show(out, lab.t("js.jwt.logged_out", { status: answer.status }));
     refreshAll();
   });
@@ -279,10 +324,7 @@
         call("POST", "/jwt/api/token/refresh", { refresh: shared })
       ]);
       var kept = answers.filter(function (a) { return a.status === 200; })[0];
-      if (kept) {
-        localStorage.setItem(ACCESS, kept.data.access);
-        localStorage.setItem(REFRESH, kept.data.refresh);
-      }
+      if (kept) { setPair(kept.data.access, kept.data.refresh); }
       var lines = [lab.t("js.jwt.tabs_answers", { first: answers[0].status, second: answers[1].status })];
       answers.forEach(function (a) { if (a.status !== 200) { lines.push(JSON.stringify(a.data)); } });
       if (answers[0].status === 200 && answers[1].status === 200 && answers[0].data.refresh === answers[1].data.refresh) {
@@ -309,6 +351,103 @@
         lab.t("js.jwt.tabs_family", { live: await liveRefreshRows() })].join("\n"));
       out.className = "answer " + (answer.status === 200 ? "accepted" : "refused");
       refreshAll();
+    });
+  }
+
+  // More claims, a longer token: each claim the learner adds is signed into a new, valid access
+  // token by the server; the table shows the token and its header growing byte by byte.
+  var claimsForm = byId("claims-form");
+  if (claimsForm) {
+    var added = {};
+    var grown = null; // the last signed token of this lab
+    var firstHeader = 0;
+    var growth = byId("claims-growth").querySelector("tbody");
+    var addRow = function (count, answer) {
+      var tr = document.createElement("tr");
+      if (!firstHeader) { firstHeader = answer.header_bytes; }
+      [String(count), answer.payload_bytes + " B", answer.token_bytes + " B", answer.header_bytes + " B",
+        "+" + (answer.header_bytes - firstHeader) + " B"].forEach(function (text) {
+        var td = document.createElement("td");
+        td.textContent = text;
+        tr.appendChild(td);
+      });
+      growth.appendChild(tr);
+    };
+    var signWith = async function () {
+      var out = byId("claims-result");
+      if (!access()) { lab.show(out, lab.t("js.jwt.login_first")); return false; }
+      var answer = await authed("POST", "/jwt/api/lab/claims", { claims: added });
+      if (answer.status !== 200) {
+        var errors = answer.data && answer.data.claims;
+        lab.show(out, "HTTP " + answer.status + " — " + (errors ? errors.join(" ") : JSON.stringify(answer.data)));
+        out.className = "answer refused";
+        return false;
+      }
+      grown = answer.data.access;
+      addRow(Object.keys(added).length, answer.data);
+      lab.show(byId("claims-header"), "Authorization: Bearer " + grown);
+      byId("claims-result").hidden = true;
+      return true;
+    };
+    claimsForm.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      var name = byId("claim-name").value.trim();
+      var raw = byId("claim-value").value;
+      if (!name) { lab.show(byId("claims-result"), lab.t("js.jwt.claim_name_needed")); return; }
+      var value;
+      try { value = JSON.parse(raw); } catch (e) { value = raw; }
+      var before = Object.assign({}, added);
+      added[name] = value;
+      if (!growth.firstChild) {
+        // The first row is the token as simplejwt issues it, before any claim of the learner's.
+        var plain = added;
+        added = {};
+        if (!(await signWith())) { added = before; return; }
+        added = plain;
+      }
+      if (!(await signWith())) { added = before; return; }
+      byId("claim-name").value = "";
+      byId("claim-value").value = "";
+    });
+    byId("claims-send").addEventListener("click", async function () {
+      var out = byId("claims-result");
+      if (!grown) { lab.show(out, lab.t("js.jwt.claims_none")); return; }
+      var answer = await call("GET", "/jwt/api/claims", undefined, grown);
+      lab.show(out, "GET /jwt/api/claims → HTTP " + answer.status + "\n" + JSON.stringify(answer.data, null, 2));
+      out.className = "answer " + (answer.status === 200 ? "accepted" : "refused");
+    });
+    byId("claims-clear").addEventListener("click", function () {
+      added = {};
+      grown = null;
+      firstHeader = 0;
+      growth.textContent = "";
+      byId("claims-header").hidden = true;
+      byId("claims-result").hidden = true;
+    });
+  }
+
+  // Django's default user model logs in by username: the pair is the same simplejwt pair.
+  var defaultForm = byId("default-user-form");
+  if (defaultForm) {
+    defaultForm.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      var out = byId("default-user-result");
+      var answer = await call("POST", "/jwt/api/lab/default-user",
+        { username: byId("default-username").value, password: byId("default-password").value });
+      byId("default-password").value = "";
+      if (answer.status !== 200) {
+        var data = answer.data || {};
+        var why = data.detail || (data.username && data.username.join(" ")) || JSON.stringify(data);
+        lab.show(out, "POST /jwt/api/lab/default-user → HTTP " + answer.status + "\n" + why);
+        out.className = "answer refused";
+        return;
+      }
+      var payload = lab.jwtPayload(answer.data.access);
+      var me = await call("GET", "/jwt/api/me", undefined, answer.data.access);
+      lab.show(out, ["POST /jwt/api/lab/default-user → HTTP 200",
+        lab.t("js.jwt.default_user_payload"), JSON.stringify(payload, null, 2),
+        "GET /jwt/api/me → HTTP " + me.status + " " + JSON.stringify(me.data)].join("\n"));
+      out.className = "answer " + (me.status === 200 ? "accepted" : "refused");
     });
   }
 

@@ -24,13 +24,40 @@
     return match ? { ms: match[1], queries: match[2] } : { ms: "?", queries: "?" };
   }
 
+  // One row of the server-load table: what grows with the sessions the server keeps, beside
+  // what one request costs, both measured now on this server.
+  async function measureLoad() {
+    var answer = await lab.postJson("/session/lab/load/measure", {});
+    if (answer.status !== 200) { return; }
+    var cost = answer.data;
+    var reads = [];
+    for (var i = 0; i < 5; i++) {
+      var res = await fetch("/session/api/me", { credentials: "same-origin" });
+      var db = dbCost(res.headers.get("Server-Timing"));
+      if (res.status === 200 && db.ms !== "?") { reads.push(Number(db.ms)); }
+    }
+    reads.sort(function (a, b) { return a - b; });
+    var request = reads.length ? lab.t("js.session.load_request", { ms: reads[Math.floor(reads.length / 2)].toFixed(2) }) : lab.t("js.session.load_request_none");
+    var row = document.createElement("tr");
+    [cost.totals.rows.toLocaleString(), lab.t("js.session.load_bytes", { data: cost.totals.bytes.toLocaleString(), file: cost.file_bytes.toLocaleString() }),
+      cost.count_ms.toFixed(2) + " ms", cost.end_all_ms.toFixed(2) + " ms", cost.lookup_us.toFixed(1) + " µs", request].forEach(function (text) {
+      var td = document.createElement("td");
+      td.textContent = text;
+      row.appendChild(td);
+    });
+    byId("load-costs").querySelector("tbody").appendChild(row);
+  }
+
   document.querySelectorAll("[data-load]").forEach(function (button) {
     button.addEventListener("click", async function () {
       var out = byId("load-result");
       lab.show(out, lab.t("js.session.load_working"));
       var answer = await lab.postJson("/session/lab/load", { count: Number(button.getAttribute("data-load")) });
       var totals = (answer.data && answer.data.totals) || {};
-      lab.show(out, lab.t("js.session.load_done", { created: answer.data && answer.data.created, rows: totals.rows, bytes: totals.bytes }));
+      lab.show(out, answer.status === 200
+        ? lab.t("js.session.load_done", { created: answer.data.created, rows: totals.rows, bytes: totals.bytes })
+        : lab.t("js.common.http_status", { status: answer.status }));
+      await measureLoad();
       refreshPanels();
     });
   });
@@ -41,21 +68,14 @@
       var answer = await lab.postJson("/session/lab/load/clear", {});
       var totals = (answer.data && answer.data.totals) || {};
       lab.show(byId("load-result"), lab.t("js.session.load_cleared", { removed: answer.data && answer.data.removed, rows: totals.rows }));
+      await measureLoad();
       refreshPanels();
     });
   }
 
   var measure = byId("load-measure");
   if (measure) {
-    measure.addEventListener("click", async function () {
-      var lines = [];
-      for (var i = 0; i < 5; i++) {
-        var res = await fetch("/session/api/me", { credentials: "same-origin" });
-        var cost = dbCost(res.headers.get("Server-Timing"));
-        lines.push(lab.t("js.session.measure_line", { status: res.status, queries: cost.queries, ms: cost.ms }));
-      }
-      lab.show(byId("load-result"), lines.join("\n"));
-    });
+    measure.addEventListener("click", function () { measureLoad(); });
   }
 
   var busy = byId("stay-busy");

@@ -25,8 +25,11 @@
       var answer = await lab.postJson(replay.getAttribute("data-endpoint"), { cookie: copy });
       var result = answer.data || {};
       var accepted = result.status >= 200 && result.status < 300;
+      var body = null;
+      try { body = JSON.parse(result.body || "null"); } catch (e) { body = null; }
+      var why = lab.refusal(body);
       lab.show(out, (accepted ? lab.t("js.replay.accepted") : lab.t("js.replay.refused")) +
-        "\nHTTP " + result.status + "\n" + (result.body || ""));
+        "\nHTTP " + result.status + "\n" + (result.body || "") + (why ? "\n→ " + why : ""));
       out.className = "answer " + (accepted ? "accepted" : "refused");
     });
   }

@@ -324,3 +324,158 @@ fn no_korean_text_leaves_a_particle_for_the_reader_to_choose() {
     }
     assert!(checked >= 5, "the Korean catalogs were read ({checked})");
 }
+
+/// Every text of `locale`'s catalog files, by flattened key (`jwt.lab.expiry.advance`).
+fn catalog_texts(locale: &str) -> std::collections::BTreeMap<String, String> {
+    fn walk(
+        prefix: &str,
+        value: &serde_json::Value,
+        out: &mut std::collections::BTreeMap<String, String>,
+    ) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&key, v, out);
+                }
+            }
+            serde_json::Value::String(text) => {
+                out.insert(prefix.to_owned(), text.clone());
+            }
+            other => {
+                out.insert(prefix.to_owned(), other.to_string());
+            }
+        }
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
+    let mut texts = std::collections::BTreeMap::new();
+    for file in catalog_files(locale) {
+        let text = std::fs::read_to_string(dir.join(&file)).expect("the catalog exists");
+        let value: serde_json::Value = serde_saphyr::from_str(&text).expect("the catalog is YAML");
+        walk("", &value, &mut texts);
+    }
+    texts
+}
+
+/// The bare machine-style durations in `text` — what the regex `\b\d+\s?[smhd]\b` finds, with
+/// `\b` an ASCII word boundary, so `30m이` counts: ASCII digits, at most one space, one of
+/// `s m h d`, and no ASCII letter, digit or `_` on either side. A value given to a command-line
+/// flag (`--refresh-grace 0s`, `--session-idle=30m`) is what the reader types, so it is not one.
+fn bare_durations(text: &str) -> Vec<String> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let (start, c) = chars[i];
+        let starts_a_number = c.is_ascii_digit() && (i == 0 || !word(chars[i - 1].1));
+        if !starts_a_number {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() && chars[j].1.is_ascii_digit() {
+            j += 1;
+        }
+        let unit_at = if j < chars.len() && chars[j].1 == ' ' {
+            j + 1
+        } else {
+            j
+        };
+        let is_unit = unit_at < chars.len() && matches!(chars[unit_at].1, 's' | 'm' | 'h' | 'd');
+        let ends_there = unit_at + 1 >= chars.len() || !word(chars[unit_at + 1].1);
+        let before = text[..start].trim_end_matches([' ', '=']);
+        let flag_value = before
+            .rsplit(char::is_whitespace)
+            .next()
+            .and_then(|token| token.rsplit(['(', '[', '"', '\'']).next())
+            .is_some_and(|token| token.starts_with("--") && token.len() > 2);
+        if is_unit && ends_there && !flag_value {
+            let end = chars.get(unit_at + 1).map_or(text.len(), |(at, _)| *at);
+            found.push(text[start..end].to_owned());
+        }
+        i = j;
+    }
+    found
+}
+
+#[test]
+fn the_duration_scanner_finds_what_readers_trip_over() {
+    for text in [
+        "30m이 지나면",
+        "시계를 5m 앞으로",
+        "액세스 토큰(5m)",
+        "8h",
+        "1 d, then",
+    ] {
+        assert!(!bare_durations(text).is_empty(), "should be found: {text}");
+    }
+    for text in [
+        "5분이 지나면",
+        "p99 ms",
+        "약 4KB",
+        "HMAC-SHA256",
+        "desc=\"1 query\"",
+        "(--refresh-grace 0s)",
+        "없으면(--refresh-grace 0s)",
+        "--refresh-grace 5s로",
+        "ASVS 7.4.3",
+    ] {
+        assert_eq!(bare_durations(text), Vec::<String>::new(), "{text}");
+    }
+}
+
+#[test]
+fn no_korean_text_writes_a_duration_the_way_a_flag_does() {
+    // People write `5분`, `8시간`, `1일`; `5m`, `8h`, `1d` is how the command-line flags are
+    // written, and reads as English in a Korean sentence.
+    let ko = catalog_texts("ko");
+    assert!(
+        ko.len() > 100,
+        "the Korean catalogs were read ({})",
+        ko.len()
+    );
+    let offending: Vec<String> = ko
+        .iter()
+        .filter_map(|(key, text)| {
+            let found = bare_durations(text);
+            (!found.is_empty()).then(|| format!("{key}: {found:?}"))
+        })
+        .collect();
+    assert!(
+        offending.is_empty(),
+        "Korean texts with machine-style durations (write 5분, 8시간, 1일): {offending:#?}"
+    );
+}
+
+#[test]
+fn no_korean_text_is_the_english_text_unless_it_is_a_name() {
+    // Keys whose Korean text is rightly the English one, each with why.
+    const SAME_IN_BOTH: &[&str] = &[
+        // The name of the standard; Korean writers write JWT too.
+        "scheme.jwt.name",
+    ];
+    let (en, ko) = (catalog_texts("en"), catalog_texts("ko"));
+    let same: Vec<&String> = ko
+        .iter()
+        .filter(|(key, text)| en.get(*key) == Some(*text) && !SAME_IN_BOTH.contains(&key.as_str()))
+        .map(|(key, _)| key)
+        .collect();
+    assert!(
+        same.is_empty(),
+        "Korean texts identical to the English ones (translate them, or allowlist a true wire \
+         string, identifier or name): {same:?}"
+    );
+    let stale: Vec<&&str> = SAME_IN_BOTH
+        .iter()
+        .filter(|key| !ko.contains_key(**key) || ko.get(**key) != en.get(**key))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "allowlisted keys that are gone or now differ; drop them from SAME_IN_BOTH: {stale:?}"
+    );
+}

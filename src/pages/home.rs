@@ -20,6 +20,8 @@ const ROWS: [&str; 7] = [
 
 /// The Q&A entries of the notes, answered.
 const QUESTIONS: [&str; 3] = ["custom_user", "jwt_needs_custom_user", "builtin_token"];
+/// Questions a learner can put to the test on a lab: the link beside the answer.
+const TRY_IT: [(&str, &str); 1] = [("jwt_needs_custom_user", "/jwt#lab-default-user")];
 
 /// One scheme's column.
 pub struct Column {
@@ -105,7 +107,8 @@ pub struct Overview {
     ctx: PageCtx,
     columns: Vec<Column>,
     rows: Vec<Row>,
-    questions: Vec<(String, String)>,
+    /// Question, answer, and the lab that tests it (if one does).
+    questions: Vec<(String, String, Option<&'static str>)>,
     measured: Option<&'static Measured>,
 }
 
@@ -141,6 +144,7 @@ pub async fn overview(ctx: PageCtx) -> Overview {
             (
                 ctx.t(format!("home.qa.{q}.question")),
                 ctx.t(format!("home.qa.{q}.answer")),
+                TRY_IT.iter().find(|(id, _)| id == q).map(|(_, href)| *href),
             )
         })
         .collect();

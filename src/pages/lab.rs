@@ -44,6 +44,11 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
             .guard(lab_only())
             .post(crate::pages::matrix::second_server),
     )
+    .service(
+        web::resource("/lab/kept")
+            .guard(lab_only())
+            .post(crate::pages::kept::kept),
+    )
     .service(web::resource("/lab/reset").guard(lab_only()).post(reset));
 }
 

@@ -64,6 +64,8 @@ pub struct Cell {
     pub status: u16,
     /// The body's `detail`, or a short body.
     pub answer: String,
+    /// The refusal's `code`, when the body names one (pages say what it means).
+    pub code: Option<String>,
 }
 
 /// One event's row.
@@ -86,13 +88,20 @@ pub struct MatrixRequest {
 }
 
 /// A throwaway user and its password.
-struct Throwaway {
-    id: i64,
-    email: String,
-    password: String,
+pub(crate) struct Throwaway {
+    /// Its `users.id`.
+    pub id: i64,
+    /// Its address (`…@authlab.invalid`).
+    pub email: String,
+    /// Its password.
+    pub password: String,
 }
 
-async fn throwaway(db: &Db, state: &AppState, label: &str) -> Result<Throwaway, AppError> {
+pub(crate) async fn throwaway(
+    db: &Db,
+    state: &AppState,
+    label: &str,
+) -> Result<Throwaway, AppError> {
     let mut bytes = [0u8; 6];
     rand::rng().fill_bytes(&mut bytes);
     let tag = crate::web::hex(&bytes);
@@ -117,7 +126,7 @@ async fn throwaway(db: &Db, state: &AppState, label: &str) -> Result<Throwaway, 
     })
 }
 
-async fn forget(db: &Db, user: &Throwaway) -> Result<(), AppError> {
+pub(crate) async fn forget(db: &Db, user: &Throwaway) -> Result<(), AppError> {
     let id = user.id;
     db.run(move |c| c.execute("DELETE FROM users WHERE id = ?1", [id]))
         .await??;
@@ -135,13 +144,17 @@ fn cell(column: Column, answer: &crate::web::replay::Replayed) -> Cell {
                 .and_then(|e| e.as_str())
                 .map(str::to_owned)
         })
-        .or_else(|| json.get("access").map(|_| "new pair issued".to_owned()))
+        .or_else(|| {
+            json.get("access")
+                .map(|_| "{\"access\", \"refresh\"}".to_owned())
+        })
         .unwrap_or_else(|| answer.body.chars().take(80).collect());
     Cell {
         column,
         accepted: answer.accepted(),
         status: answer.status,
         answer: text,
+        code: json.get("code").and_then(|c| c.as_str()).map(str::to_owned),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod agent;
 pub mod compare;
 pub mod diagram;
 pub mod home;
+pub mod kept;
 pub mod lab;
 pub mod matrix;
 pub mod signup;

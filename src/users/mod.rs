@@ -149,6 +149,19 @@ pub fn find_by_email(conn: &Connection, address: &str) -> rusqlite::Result<Optio
         .optional()
 }
 
+/// The e-mail addresses of every user called `username` (usernames are not unique here: the
+/// JWT page's default-user-model lab says so when two share one), at most `limit`.
+pub fn emails_with_username(
+    conn: &Connection,
+    username: &str,
+    limit: i64,
+) -> rusqlite::Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT email FROM users WHERE username = ?1 ORDER BY id LIMIT ?2")?;
+    stmt.query_map(params![username, limit], |r| r.get(0))?
+        .collect()
+}
+
 /// Every user, in id order.
 pub fn all(conn: &Connection) -> rusqlite::Result<Vec<User>> {
     let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM users ORDER BY id"))?;

@@ -13,12 +13,13 @@ pub mod timing;
 
 /// The lab actions under a scheme that take and answer JSON; the scheme's other lab routes are
 /// pages and forms.
-const SCHEME_JSON_LABS: [&str; 6] = [
+const SCHEME_JSON_LABS: [&str; 7] = [
     "/cookie/lab/size",
     "/cookie/lab/size/clear",
     "/cookie/lab/replay",
     "/session/lab/load",
     "/session/lab/load/clear",
+    "/session/lab/load/measure",
     "/session/lab/replay",
 ];
 

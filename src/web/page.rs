@@ -99,11 +99,17 @@ impl PageCtx {
         self.lang.duration(seconds)
     }
 
-    /// A Unix time (lab clock) as `YYYY-MM-DD HH:MM:SS`, UTC.
+    /// A Unix time (lab clock) as every page writes a time, the clock bar included:
+    /// `2026-12-01 14:05:03 UTC` (the scripts' `lab.when` writes the same).
     pub fn datetime(&self, unix: &i64) -> String {
         chrono::DateTime::from_timestamp(*unix, 0)
-            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .map(|t| self.time(&t))
             .unwrap_or_default()
+    }
+
+    /// A stored time as [`PageCtx::datetime`] writes it.
+    pub fn time(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
     }
 
     /// The catalog strings page script needs, as JSON (for `data-i18n`).

@@ -119,7 +119,10 @@ pub struct Landing {
     error: Option<String>,
     tampered: bool,
     logged_out: bool,
+    /// The lifetime as the clock API reads it (`data-advance`), e.g. `8h`.
     max_age: String,
+    /// The lifetime as people read it, in the page's language.
+    max_age_text: String,
     host: String,
 }
 
@@ -145,8 +148,10 @@ impl RoomPages for CookiePages {
         state: &AppState,
         view: LandingView,
     ) -> Result<HttpResponse, AppError> {
+        let ctx = PageCtx::of(req);
         render(Landing {
-            ctx: PageCtx::of(req),
+            max_age_text: ctx.duration(state.settings.cookie_max_age.get().num_seconds()),
+            ctx,
             panels: panels(req, state, view.signed_in.as_ref()),
             next: view.query.next,
             email: view.email,

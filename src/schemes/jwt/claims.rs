@@ -300,6 +300,14 @@ fn signed_payload(token: &str, secret: &JwtSecret) -> Option<(String, Checked)> 
     Some((String::from_utf8(payload).ok()?, checked))
 }
 
+/// The `user_id` of a token this server signed, whatever its expiry, type or blacklisting: proof
+/// that the token was issued to that user, and nothing more. Only the JWT page's server panel uses
+/// it, to keep showing the rows of a pair the learner has just logged out.
+pub fn signed_user_id(token: &str, secret: &JwtSecret) -> Option<i64> {
+    let (payload, checked) = signed_payload(token, secret)?;
+    Verified { payload, checked }.user_id()?.ok()
+}
+
 /// Checks `token` as simplejwt does for a token of `kind` (`None`: an untyped token, as the verify
 /// endpoint checks it). Signature (jsonwebtoken), then PyJWT's claim checks in PyJWT's order, then
 /// simplejwt's — so that each failure reads exactly as simplejwt words it. Algorithm allowlist

@@ -6,6 +6,7 @@
 
 pub mod claims;
 pub mod extractor;
+mod labs;
 pub mod store;
 
 use actix_web::http::Method;
@@ -73,7 +74,8 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
                             .default_service(web::to(authenticated_405)),
                     )
                     .service(web::resource("/claims").get(claims_only))
-                    .service(web::resource("/inspect").get(inspect)),
+                    .service(web::resource("/inspect").get(inspect))
+                    .configure(labs::mount),
             ),
     );
 }
@@ -82,6 +84,9 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
 async fn me_options(_auth: JwtUser) -> HttpResponse {
     drf::metadata(ME_METADATA, "GET, PATCH, OPTIONS")
 }
+
+/// The header in which the JWT page names the refresh token it held last (see [`inspect`]).
+const LAST_REFRESH_HEADER: &str = "x-authlab-last-refresh";
 
 /// A fresh pair for one user, signed; the refresh token is not remembered yet.
 struct Pair {
@@ -149,7 +154,17 @@ async fn obtain(
         Err(LoginError::Throttled(secs)) => return Err(AppError::Throttled(secs)),
         Err(LoginError::Server(e)) => return Err(e),
     };
-    let pair = std::sync::Arc::new(Pair::mint(&state, user.id)?);
+    issue_pair(&db, &state, user).await
+}
+
+/// A new pair for `user`, just authenticated, in a new family: its refresh token remembered
+/// while the password it verified is still current.
+async fn issue_pair(
+    db: &Db,
+    state: &AppState,
+    user: users::User,
+) -> Result<HttpResponse, AppError> {
+    let pair = std::sync::Arc::new(Pair::mint(state, user.id)?);
     let (remembered, family) = (pair.clone(), claims::new_jti());
     let recorded = db
         .run(move |c| {
@@ -390,7 +405,14 @@ async fn inspect(
     db: Db,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Inspect>, AppError> {
-    let user_id = auth.0.as_ref().map(|a| a.user.id);
+    // Logged out, the page still names the pair it held last, so the row just blacklisted stays
+    // in view: a token this server signed proves whose rows they are, expired or not.
+    let user_id = auth.0.as_ref().map(|a| a.user.id).or_else(|| {
+        req.headers()
+            .get(LAST_REFRESH_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|token| claims::signed_user_id(token.trim(), &state.keys().jwt))
+    });
     let access_jti = auth.0.as_ref().map(|a| a.token.jti());
     let (refresh_rows, totals, access_rows) = db
         .run(move |c| -> rusqlite::Result<_> {
@@ -438,8 +460,8 @@ async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     let grace = state.settings.refresh_grace.get().num_seconds();
     render(Page {
         host: req.connection_info().host().to_owned(),
-        access_ttl: state.settings.access_ttl.to_string(),
-        refresh_ttl: state.settings.refresh_ttl.to_string(),
+        access_ttl: ctx.duration(state.settings.access_ttl.get().num_seconds()),
+        refresh_ttl: ctx.duration(state.settings.refresh_ttl.get().num_seconds()),
         grace,
         grace_text: ctx.duration(grace),
         grace_after_text: ctx.duration(grace + 1),

@@ -27,7 +27,24 @@ pub(super) fn mount(cfg: &mut web::ServiceConfig) {
         web::resource("/lab/load/clear")
             .guard(lab_only())
             .post(clear),
+    )
+    .service(
+        web::resource("/lab/load/measure")
+            .guard(lab_only())
+            .post(measure),
     );
+}
+
+/// `POST /session/lab/load/measure`: what a request costs and what the stored sessions cost, at
+/// the table's present size, measured now on this server ([`store::LoadCost`]).
+async fn measure(
+    db: Db,
+    state: web::Data<AppState>,
+    _json_only: web::Json<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.unix();
+    let cost = db.run(move |c| store::measure_load(c, now)).await??;
+    Ok(HttpResponse::Ok().json(cost))
 }
 
 /// `POST /session/lab/anonymous`: stores something for a guest, so the server creates a session

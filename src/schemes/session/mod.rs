@@ -285,16 +285,17 @@ impl RoomPages for SessionPages {
         state: &AppState,
         view: LandingView,
     ) -> Result<HttpResponse, AppError> {
+        let ctx = PageCtx::of(req);
         render(Landing {
-            ctx: PageCtx::of(req),
+            idle: ctx.duration(state.settings.session_idle.get().num_seconds()),
+            max: ctx.duration(state.settings.session_max.get().num_seconds()),
+            ctx,
             user: view.signed_in.as_ref().map(|s| s.user.clone()),
             client: client_panels(req, state),
             next: view.query.next,
             email: view.email,
             error: view.error,
             logged_out: view.query.logged_out.is_some(),
-            idle: state.settings.session_idle.to_string(),
-            max: state.settings.session_max.to_string(),
         })
     }
 
@@ -408,7 +409,8 @@ async fn revoke(
     }
     if was_current {
         signed_in.logout();
-        return Ok(see_other("/session?logged_out=1"));
+        // The hijack lab goes on here: the copy kept on /session/me is replayed from this page.
+        return Ok(see_other("/session?logged_out=1#lab-hijack-replay"));
     }
     Ok(see_other("/session/devices?revoked=1"))
 }

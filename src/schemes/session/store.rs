@@ -416,3 +416,79 @@ pub fn clear_load(c: &Connection) -> rusqlite::Result<usize> {
         params![LOAD_LAB_AGENT],
     )
 }
+
+/// What the server-load lab measures on this server, at the table's present size: the cost of
+/// one request (a session read by key), which stays flat, beside the costs that grow with every
+/// session the server keeps.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LoadCost {
+    /// Rows, live rows and bytes of session data.
+    pub totals: Totals,
+    /// The database file: pages in use times the page size.
+    pub file_bytes: i64,
+    /// One session read by its key, as every request makes it (the median of up to 101 reads
+    /// of existing rows), in microseconds.
+    pub lookup_us: f64,
+    /// Counting every row and its bytes (what a report or an unindexed sweep reads), in ms.
+    pub count_ms: f64,
+    /// Ending every load-lab session at once, as a sweep does when they all expire (one
+    /// `DELETE`, then rolled back so nothing is lost), in ms.
+    pub end_all_ms: f64,
+}
+
+/// Measures [`LoadCost`]. Nothing is changed: the `DELETE` runs inside a savepoint that is
+/// rolled back.
+pub fn measure_load(c: &Connection, now: i64) -> rusqlite::Result<LoadCost> {
+    use std::time::Instant;
+    let ms = |started: Instant| started.elapsed().as_secs_f64() * 1000.0;
+
+    let keys: Vec<String> = c
+        .prepare("SELECT session_key FROM sessions ORDER BY id DESC LIMIT 101")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut reads: Vec<f64> = Vec::with_capacity(keys.len());
+    for key in &keys {
+        let started = Instant::now();
+        let _ = select_live(c, key, now)?;
+        reads.push(ms(started) * 1000.0);
+    }
+    reads.sort_by(f64::total_cmp);
+    let lookup_us = reads.get(reads.len() / 2).copied().unwrap_or_default();
+
+    let started = Instant::now();
+    let totals = totals(c, now)?;
+    let count_ms = ms(started);
+
+    c.execute_batch("SAVEPOINT measure_load")?;
+    let started = Instant::now();
+    let deleted = c.execute(
+        "DELETE FROM sessions WHERE user_agent = ?1",
+        params![LOAD_LAB_AGENT],
+    );
+    let end_all_ms = ms(started);
+    c.execute_batch("ROLLBACK TO measure_load; RELEASE measure_load")?;
+    deleted?;
+
+    let file_bytes = c.query_row(
+        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(LoadCost {
+        totals,
+        file_bytes,
+        lookup_us,
+        count_ms,
+        end_all_ms,
+    })
+}
+
+/// The rows and bytes the server keeps for one user's sessions (the compare page's "N logins").
+pub fn kept_for_user(c: &Connection, user_id: i64) -> rusqlite::Result<(i64, i64)> {
+    c.prepare_cached(
+        "SELECT COUNT(*),
+                COALESCE(SUM(LENGTH(session_key) + LENGTH(state) + IFNULL(LENGTH(user_agent), 0) + 32), 0)
+         FROM sessions WHERE user_id = ?1",
+    )?
+    .query_row(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+}

@@ -87,3 +87,11 @@ mod tests {
         }));
     }
 }
+
+/// The rows and bytes the server keeps for one user's key: one row however often they log in.
+pub fn kept_for_user(c: &Connection, user_id: i64) -> rusqlite::Result<(i64, i64)> {
+    c.prepare_cached(
+        "SELECT COUNT(*), COALESCE(SUM(LENGTH(key) + 16), 0) FROM authtoken_token WHERE user_id = ?1",
+    )?
+    .query_row(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+}
