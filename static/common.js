@@ -94,12 +94,20 @@
     return d.toISOString().slice(0, 19).replace("T", " ") + " UTC";
   }
 
-  // Time left until an expiry, as people say it: "4 min 59 s", or "23 h 59 min" from an hour on.
+  // A span of time as people say it, to the two largest units: "4 min 59 s", "23 h 59 min",
+  // "364 d 23 h" — never "1439 min".
+  function span(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var days = Math.floor(seconds / 86400), hours = Math.floor((seconds % 86400) / 3600);
+    var minutes = Math.floor((seconds % 3600) / 60), rest = seconds % 60;
+    if (days > 0) { return t("js.span.days", { days: days, hours: hours }); }
+    if (hours > 0) { return t("js.span.hours", { hours: hours, minutes: minutes }); }
+    return t("js.span.minutes", { minutes: minutes, seconds: rest });
+  }
+
+  // Time left until an expiry: "expires in 4 min 59 s", or "expired".
   function left(seconds) {
-    if (seconds <= 0) { return t("js.jwt.expired"); }
-    return seconds >= 3600
-      ? t("js.jwt.expires_in_hours", { hours: Math.floor(seconds / 3600), minutes: Math.floor((seconds % 3600) / 60) })
-      : t("js.jwt.expires_in", { minutes: Math.floor(seconds / 60), seconds: seconds % 60 });
+    return seconds <= 0 ? t("js.jwt.expired") : t("js.jwt.expires_in", { span: span(seconds) });
   }
 
   // A long value (a key, a token, a user agent) shortened to its first `keep` characters, with
@@ -161,6 +169,6 @@
   window.authlab = {
     t: t, postJson: postJson, show: show, logRequest: logRequest,
     base64urlDecode: base64urlDecode, jwtPayload: jwtPayload, bytes: bytes,
-    when: when, left: left, longValue: longValue, refusal: refusal
+    when: when, span: span, left: left, longValue: longValue, refusal: refusal
   };
 })();

@@ -33,8 +33,11 @@
     return auth && db ? lab.t("js.compare.cost", { auth: auth[1], queries: db[2], db: db[1] }) : "—";
   }
 
-  function who(slug, user) {
-    set("col-" + slug + "-who", user ? lab.t("js.compare.signed_in", { email: user.email }) : lab.t("js.compare.anonymous"));
+  // Who a column is signed in as; when its cookie was sent but refused, why.
+  function who(slug, user, refused) {
+    var why = refused ? lab.refusal({ code: refused }) : "";
+    set("col-" + slug + "-who", user ? lab.t("js.compare.signed_in", { email: user.email })
+      : lab.t("js.compare.anonymous") + (why ? " — " + why : ""));
   }
 
   async function refresh() {
@@ -43,16 +46,16 @@
     var refreshToken = stored("authlab.jwt.refresh");
 
     var c = (await call("GET", "/cookie/api/inspect")).data || {};
-    who("cookie", c.user);
-    set("col-cookie-holds", c.browser && c.browser.present ? "authlab_cookie · " + c.browser.size + " B (HttpOnly)" : lab.t("js.compare.nothing"));
-    set("col-cookie-header", c.wire && c.wire.credential_size ? "Cookie: authlab_cookie=… · " + c.wire.credential_size + " B" : "—");
+    who("cookie", c.user, c.refused);
+    set("col-cookie-holds", c.browser && c.browser.present ? lab.t("js.compare.holds_cookie", { name: "authlab_cookie", bytes: c.browser.size }) : lab.t("js.compare.nothing"));
+    set("col-cookie-header", c.wire && c.wire.credential_size ? lab.t("js.compare.sends", { header: "Cookie: authlab_cookie=…", bytes: c.wire.credential_size }) : "—");
     set("col-cookie-server", lab.t("js.compare.cookie_server"));
     expiries.cookie = c.expires_at || null;
 
     var s = (await call("GET", "/session/api/inspect")).data || {};
-    who("session", s.user);
-    set("col-session-holds", s.browser && s.browser.present ? "sessionid · " + s.browser.size + " B (HttpOnly)" : lab.t("js.compare.nothing"));
-    set("col-session-header", s.wire && s.wire.credential_size ? "Cookie: sessionid=… · " + s.wire.credential_size + " B" : "—");
+    who("session", s.user, s.refused);
+    set("col-session-holds", s.browser && s.browser.present ? lab.t("js.compare.holds_cookie", { name: "sessionid", bytes: s.browser.size }) : lab.t("js.compare.nothing"));
+    set("col-session-header", s.wire && s.wire.credential_size ? lab.t("js.compare.sends", { header: "Cookie: sessionid=…", bytes: s.wire.credential_size }) : "—");
     var server = s.server || {};
     var totals = server.totals || {};
     set("col-session-server", (server.current ? lab.t("js.compare.session_row", { bytes: server.current.bytes }) : lab.t("js.compare.no_row")) +
@@ -69,8 +72,8 @@
     }
     var t = tAnswer.data || {};
     who("token", t.user);
-    set("col-token-holds", token ? "localStorage authlab.token · " + (bytes("authlab.token") + bytes(token)) + " B" : lab.t("js.compare.nothing"));
-    set("col-token-header", token ? "Authorization: Token … · " + bytes("Authorization: Token " + token) + " B" : "—");
+    set("col-token-holds", token ? lab.t("js.compare.holds_token", { bytes: bytes("authlab.token") + bytes(token) }) : lab.t("js.compare.nothing"));
+    set("col-token-header", token ? lab.t("js.compare.sends", { header: "Authorization: Token …", bytes: bytes("Authorization: Token " + token) }) : "—");
     set("col-token-server", (t.row ? lab.t("js.compare.token_row") : lab.t("js.compare.no_row")) + " · " + lab.t("js.compare.token_totals", { rows: t.total_rows }));
     expiries.token = token ? "never" : null;
 
@@ -94,8 +97,8 @@
     var j = jAnswer.data || {};
     if (j.now) { skew = j.now - Math.floor(Date.now() / 1000); }
     who("jwt", j.user);
-    set("col-jwt-holds", access ? "localStorage access " + bytes(access) + " B + refresh " + bytes(refreshToken) + " B" : lab.t("js.compare.nothing"));
-    set("col-jwt-header", access ? "Authorization: Bearer … · " + bytes("Authorization: Bearer " + access) + " B" : "—");
+    set("col-jwt-holds", access ? lab.t("js.compare.holds_jwt", { access: bytes(access), refresh: bytes(refreshToken) }) : lab.t("js.compare.nothing"));
+    set("col-jwt-header", access ? lab.t("js.compare.sends", { header: "Authorization: Bearer …", bytes: bytes("Authorization: Bearer " + access) }) : "—");
     var jt = j.totals || {};
     set("col-jwt-server", lab.t("js.compare.jwt_server", { rows: (j.refresh_rows || []).length, outstanding: jt.outstanding, blacklisted: jt.blacklisted }));
     var payload = access ? lab.jwtPayload(access) : null;
@@ -188,9 +191,13 @@
           if (!td) { return; }
           td.textContent = cell.accepted ? "✓" : "✗";
           td.className = cell.accepted ? "yes" : "no";
+          // The cell says it short, in the page's language where it can; the server's own
+          // words are one hover away (title).
           var small = document.createElement("small");
           var why = cell.code && lab.refusal({ code: cell.code });
-          small.textContent = cell.status + " " + cell.answer + (why ? " — " + why : "");
+          var said = cell.answer.length > 26 ? cell.answer.slice(0, 24) + "…" : cell.answer;
+          small.textContent = cell.status + " " + (why || said);
+          td.title = cell.status + " " + cell.answer;
           td.appendChild(small);
         });
       });
@@ -202,7 +209,8 @@
   // One replayed credential as a line: which, accepted or not, and what the server said.
   function cellLine(cell) {
     var why = cell.code && lab.refusal({ code: cell.code });
-    return "  " + cell.column + ": " + (cell.accepted ? "✓ " : "✗ ") + cell.status + " " + cell.answer + (why ? " — " + why : "");
+    var heading = byId("mh-" + cell.column);
+    return "  " + (heading ? heading.textContent : cell.column) + ": " + (cell.accepted ? "✓ " : "✗ ") + cell.status + " " + cell.answer + (why ? " — " + why : "");
   }
 
   var devices = byId("devices-run");

@@ -177,7 +177,7 @@
     (info.refresh_rows || []).forEach(function (row) {
       var tr = document.createElement("tr");
       if (row.blacklisted_at) { tr.className = "blacklisted"; }
-      [lab.longValue(row.jti, 8), lab.longValue(row.family, 8)].forEach(function (value) {
+      [lab.longValue(row.jti, 6), lab.longValue(row.family, 6)].forEach(function (value) {
         var td = document.createElement("td");
         td.appendChild(value);
         tr.appendChild(td);
@@ -188,9 +188,13 @@
         if (unix) {
           // Date above time: a token that lives a day shows it.
           var text = lab.when(unix);
-          td.appendChild(document.createTextNode(text.slice(0, 10)));
-          td.appendChild(document.createElement("br"));
-          td.appendChild(document.createTextNode(text.slice(11)));
+          [text.slice(0, 10), text.slice(11, 19)].forEach(function (part, i) {
+            if (i > 0) { td.appendChild(document.createElement("br")); }
+            var span = document.createElement("span");
+            span.className = "nowrap";
+            span.textContent = part;
+            td.appendChild(span);
+          });
         } else {
           td.textContent = "—";
         }

@@ -12,7 +12,6 @@
 
   function key() { return localStorage.getItem(KEY) || ""; }
   var bytes = lab.bytes;
-  function time(unix) { return new Date(unix * 1000).toLocaleString(); }
 
   // One API call with the given key (or the stored one), logged with its cost.
   async function call(method, path, body, withKey) {
@@ -70,8 +69,8 @@
       byId("token-row-none").hidden = true;
       byId("row-key").textContent = info.row.key;
       byId("row-user").textContent = String(info.row.user_id);
-      byId("row-created").textContent = time(info.row.created);
-      byId("row-age").textContent = lab.t("js.token.age", { days: Math.floor(info.age_seconds / 86400), hours: Math.floor((info.age_seconds % 86400) / 3600), minutes: Math.floor((info.age_seconds % 3600) / 60) });
+      byId("row-created").textContent = lab.when(info.row.created);
+      byId("row-age").textContent = lab.t("js.token.age", { span: lab.span(info.age_seconds) });
     } else {
       byId("token-row").hidden = true;
       byId("token-row-none").hidden = false;
@@ -141,7 +140,7 @@
       if (moved.status !== 200) { lab.show(out, lab.t("js.lab.clock_failed")); return; }
       var answer = await call("GET", "/token/api/me");
       lab.show(out, lab.t("js.lab.clock_moved", { now: moved.data.now_text }) + "\n" +
-        lab.t("js.token.device_answer", { status: answer.status }));
+        lab.t("js.token.year_answer", { status: answer.status }));
       refresh();
     });
   }

@@ -138,8 +138,16 @@ pub struct SignedIn {
     session: Session,
 }
 
-/// [`SignedIn`] for pages open to guests.
-pub struct MaybeSignedIn(pub Option<SignedIn>);
+/// [`SignedIn`] for pages open to guests, and why there is none when a cookie was sent.
+pub struct MaybeSignedIn(pub Option<SignedIn>, Option<Absent>);
+
+impl MaybeSignedIn {
+    /// The `code` of the refusal when this room's cookie was sent but holds no usable login
+    /// (`None` when someone is signed in, or when no cookie was sent).
+    pub fn refused(&self) -> Option<&'static str> {
+        self.1.and_then(Absent::code)
+    }
+}
 
 /// Why a request carries no usable login: said in the 401 body (`detail`, and a `code` the
 /// pages translate), so a learner whose copy was refused reads what happened to it.
@@ -311,7 +319,10 @@ impl FromRequest for MaybeSignedIn {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(MaybeSignedIn(SignedIn::read(req).ok())))
+        ready(Ok(match SignedIn::read(req) {
+            Ok(signed_in) => MaybeSignedIn(Some(signed_in), None),
+            Err(why) => MaybeSignedIn(None, Some(why)),
+        }))
     }
 }
 

@@ -25,6 +25,9 @@ pub struct BrowserCookie {
     pub signature: Option<String>,
     /// The readable part of a signed value, percent-decoded.
     pub readable: Option<String>,
+    /// The readable part as the structure it is: actix-session keeps each entry as a JSON text
+    /// inside a JSON object, so both layers are unwrapped and shown indented.
+    pub structure: Option<String>,
     /// Name plus value, in bytes: what browsers limit to 4096.
     pub size: usize,
     /// The attributes the server set it with.
@@ -64,7 +67,9 @@ pub fn browser_cookie(
         } else {
             (None, None)
         };
+    let structure = readable.as_deref().and_then(structure_of);
     BrowserCookie {
+        structure,
         present,
         size: if present { name.len() + value.len() } else { 0 },
         name: name.to_owned(),
@@ -73,6 +78,25 @@ pub fn browser_cookie(
         readable,
         attributes,
     }
+}
+
+/// `{"key": "<json text>"}` as an indented object whose entries are the values they encode
+/// (an entry that is not JSON text stays the string it is); `None` when it is not an object.
+fn structure_of(readable: &str) -> Option<String> {
+    let serde_json::Value::Object(entries) = serde_json::from_str(readable).ok()? else {
+        return None;
+    };
+    let unwrapped: serde_json::Map<String, serde_json::Value> = entries
+        .into_iter()
+        .map(|(key, value)| {
+            let inner = match &value {
+                serde_json::Value::String(text) => serde_json::from_str(text).unwrap_or(value),
+                _ => value,
+            };
+            (key, inner)
+        })
+        .collect();
+    serde_json::to_string_pretty(&unwrapped).ok()
 }
 
 /// The value of cookie `name` exactly as it appears in the `Cookie:` header (still percent-encoded).

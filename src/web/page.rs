@@ -107,6 +107,21 @@ impl PageCtx {
             .unwrap_or_default()
     }
 
+    /// The date of a time [`PageCtx::time`] wrote (`2026-12-01`), kept on one line in tables.
+    pub fn day_of<'a>(&self, stamp: &'a str) -> &'a str {
+        stamp.split_once(' ').map_or(stamp, |(day, _)| day)
+    }
+
+    /// The clock part of a time [`PageCtx::time`] wrote (`14:05:03 UTC`).
+    pub fn clock_of<'a>(&self, stamp: &'a str) -> &'a str {
+        stamp.split_once(' ').map_or("", |(_, clock)| clock)
+    }
+
+    /// The first `chars` characters of `value` (never splitting a character).
+    pub fn prefix(&self, value: &str, chars: usize) -> String {
+        value.chars().take(chars).collect()
+    }
+
     /// A stored time as [`PageCtx::datetime`] writes it.
     pub fn time(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         t.format("%Y-%m-%d %H:%M:%S UTC").to_string()

@@ -36,11 +36,19 @@ pub(super) fn mount(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// Sets the naive cookie after a login: `email|role`, plain text, not signed, not HttpOnly.
-pub(super) fn set_naive_cookie(res: &mut HttpResponse, email: &str) -> Result<(), AppError> {
+/// Sets the naive cookie after a login: `email|role`, plain text, not signed, not HttpOnly. It
+/// lives as long as the signed login beside it (`Max-Age`), so a browser restart keeps both.
+pub(super) fn set_naive_cookie(
+    res: &mut HttpResponse,
+    email: &str,
+    lifetime: chrono::Duration,
+) -> Result<(), AppError> {
     let value = format!("{}|user", email.trim().to_lowercase());
     let cookie = Cookie::build(NAIVE_COOKIE, value)
         .path(NAIVE_PATH)
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            lifetime.num_seconds(),
+        ))
         .same_site(SameSite::Lax)
         .http_only(false)
         .finish();

@@ -190,7 +190,7 @@ impl RoomPages for CookiePages {
         form: &LoginForm,
     ) -> Result<(), AppError> {
         if state.settings.lab_enabled() {
-            labs::set_naive_cookie(res, &form.email)?;
+            labs::set_naive_cookie(res, &form.email, state.settings.cookie_max_age.get())?;
         }
         Ok(())
     }
@@ -200,10 +200,22 @@ impl RoomPages for CookiePages {
     }
 }
 
+/// What `/cookie/api/inspect` answers: the panels, and why the cookie sent was refused.
+#[derive(Serialize)]
+struct Inspect {
+    #[serde(flatten)]
+    panels: Panels,
+    /// The 401 `code` of the `authlab_cookie` this request sent, when it was refused.
+    refused: Option<&'static str>,
+}
+
 async fn inspect(
     req: HttpRequest,
     state: web::Data<AppState>,
     signed_in: MaybeSignedIn,
-) -> web::Json<Panels> {
-    web::Json(panels(&req, &state, signed_in.0.as_ref()))
+) -> web::Json<Inspect> {
+    web::Json(Inspect {
+        panels: panels(&req, &state, signed_in.0.as_ref()),
+        refused: signed_in.refused(),
+    })
 }

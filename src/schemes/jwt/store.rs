@@ -339,6 +339,18 @@ pub fn totals(c: &Connection) -> rusqlite::Result<Totals> {
     )
 }
 
+/// The rows and bytes the server keeps for one user's refresh tokens (access tokens: nothing).
+pub fn kept_for_user(c: &Connection, user_id: i64) -> rusqlite::Result<(i64, i64)> {
+    c.prepare_cached(
+        "SELECT COUNT(*),
+                COALESCE(SUM(LENGTH(o.jti) + LENGTH(o.family) + LENGTH(o.token) + 40
+                             + CASE WHEN b.id IS NULL THEN 0 ELSE 24 END), 0)
+         FROM jwt_outstanding o LEFT JOIN jwt_blacklisted b ON b.outstanding_id = o.id
+         WHERE o.user_id = ?1",
+    )?
+    .query_row(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,16 +458,4 @@ mod tests {
         let revived = rotate(&c, &token("s1", "x"), Some(issued("s3")), 22, grace).expect("runs");
         assert!(matches!(revived, Rotation::Reused));
     }
-}
-
-/// The rows and bytes the server keeps for one user's refresh tokens (access tokens: nothing).
-pub fn kept_for_user(c: &Connection, user_id: i64) -> rusqlite::Result<(i64, i64)> {
-    c.prepare_cached(
-        "SELECT COUNT(*),
-                COALESCE(SUM(LENGTH(o.jti) + LENGTH(o.family) + LENGTH(o.token) + 40
-                             + CASE WHEN b.id IS NULL THEN 0 ELSE 24 END), 0)
-         FROM jwt_outstanding o LEFT JOIN jwt_blacklisted b ON b.outstanding_id = o.id
-         WHERE o.user_id = ?1",
-    )?
-    .query_row(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))
 }

@@ -159,6 +159,8 @@ pub struct Inspect {
     pub client: ClientPanels,
     /// Server rows and totals.
     pub server: ServerPanel,
+    /// Why the `sessionid` this request sent was refused (a 401 `code`), if it was.
+    pub refused: Option<&'static str>,
 }
 
 async fn server_data(
@@ -222,6 +224,7 @@ async fn inspect(
         user: signed_in.0.as_ref().map(|s| s.user.clone()),
         client: client_panels(&req, &state),
         server,
+        refused: signed_in.refused(),
     }))
 }
 
@@ -314,7 +317,7 @@ impl RoomPages for SessionPages {
             error: view.error,
             saved: view.saved,
             host: req.connection_info().host().to_owned(),
-            expires_at: format!("{} UTC", PageCtx::of(req).datetime(&signed_in.expires_at)),
+            expires_at: PageCtx::of(req).datetime(&signed_in.expires_at),
         })
     }
 
