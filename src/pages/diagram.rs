@@ -46,7 +46,8 @@ const fn refused(wire: &'static str) -> Step {
     }
 }
 
-/// The flow of each scheme. The note of step `n` is the catalog key `diagram.<scheme>.<n>`.
+/// The flow of each scheme: each arrow carries only what crosses the wire (the same in every
+/// language); the note of step `n`, the catalog key `diagram.<scheme>.<n>`, says what it means.
 fn flow(scheme: Scheme) -> &'static [Step] {
     match scheme {
         Scheme::Cookie => COOKIE_FLOW,
@@ -60,7 +61,7 @@ const COOKIE_FLOW: &[Step] = &[
     up("POST /cookie/login  email, password"),
     down("303  Set-Cookie: authlab_cookie=<HMAC><state>"),
     up("GET /cookie/me  Cookie: authlab_cookie=…"),
-    down("200  (HMAC checked, state believed)"),
+    down("200  /cookie/me"),
     up("POST /cookie/logout"),
     down("303  Set-Cookie: authlab_cookie=; Max-Age=0"),
 ];
@@ -69,31 +70,31 @@ const SESSION_FLOW: &[Step] = &[
     up("POST /session/login  email, password"),
     down("303  Set-Cookie: sessionid=<key>"),
     up("GET /session/me  Cookie: sessionid=…"),
-    down("200  (row looked up by key)"),
+    down("200  /session/me"),
     up("POST /session/logout"),
-    down("303  row deleted; Set-Cookie: sessionid=; Max-Age=0"),
+    down("303  Set-Cookie: sessionid=; Max-Age=0"),
 ];
 
 const TOKEN_FLOW: &[Step] = &[
     up("POST /token/api/login  {username, password}"),
     down("200  {\"token\": \"<40 hex>\"}"),
     up("GET /token/api/me  Authorization: Token …"),
-    down("200  (key looked up)"),
+    down("200  {\"id\": 1, \"email\": …}"),
     up("POST /token/api/logout  Authorization: Token …"),
-    down("200  (key deleted)"),
+    down("200  {\"detail\": \"Logged out: …\"}"),
 ];
 
 const JWT_FLOW: &[Step] = &[
     up("POST /jwt/api/token  {email, password}"),
     down("200  {\"refresh\": …, \"access\": …}"),
     up("GET /jwt/api/me  Authorization: Bearer <access>"),
-    down("200  (signature checked, no lookup)"),
-    up("GET /jwt/api/me  (after exp)"),
+    down("200  {\"id\": 1, \"email\": …}"),
+    up("GET /jwt/api/me  Authorization: Bearer <access>"),
     refused("401  Token is expired"),
     up("POST /jwt/api/token/refresh  {refresh}"),
     down("200  {\"access\": …, \"refresh\": …}"),
     up("POST /jwt/api/token/blacklist  {refresh}"),
-    down("200  {}  (the access token lives until exp)"),
+    down("200  {}"),
 ];
 
 fn escape(text: &str) -> String {

@@ -56,6 +56,9 @@ pub struct Measured {
     pub machine: String,
     /// With what.
     pub tool: String,
+    /// The same, as figures the page writes in each language (older files lack it).
+    #[serde(default)]
+    pub setup: Option<Setup>,
     /// Authenticated reads alone.
     pub plain: Vec<Measurement>,
     /// The same while logins run.
@@ -79,6 +82,36 @@ pub struct Measurement {
     pub queries: u32,
     /// Requests per second relative to `/healthz` in the same run.
     pub ratio: f64,
+}
+
+/// Where and how the benchmark ran.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Setup {
+    /// CPU cores of the machine.
+    pub cores: u32,
+    /// Its memory.
+    pub memory_gib: u32,
+    /// Its CPU model.
+    pub cpu: String,
+    /// wrk's threads.
+    pub wrk_threads: u32,
+    /// wrk's open connections.
+    pub connections: u32,
+    /// Rounds measured (the median is shown).
+    pub rounds: u32,
+    /// Seconds per round.
+    pub round_seconds: u32,
+    /// The CPU the server was pinned to (empty: server and wrk shared every core).
+    pub server_cpu: String,
+    /// The CPUs wrk was pinned to.
+    pub load_cpus: String,
+}
+
+impl Setup {
+    /// Seconds per round, for [`PageCtx::duration`].
+    pub fn round_secs(&self) -> i64 {
+        i64::from(self.round_seconds)
+    }
 }
 
 /// Resident memory, MB.
