@@ -91,7 +91,7 @@ fn lookups(c: &mut Criterion) {
         });
         group.bench_with_input(BenchmarkId::new("token lookup", rows), &rows, |b, _| {
             b.iter(|| {
-                black_box(authlab::users::account_for_key(
+                black_box(authlab::schemes::token::store::account_for_key(
                     conn,
                     black_box("0123456789abcdef0123456789abcdef01234567"),
                 ))

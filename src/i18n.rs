@@ -1,6 +1,7 @@
 //! English and Korean: which language a request reads, and the catalog lookup every page text goes through.
 //!
-//! The catalogs are `locales/en.yml` and `locales/ko.yml`, compiled in by rust-i18n. A request's
+//! The catalogs are `locales/*.yml` (`en.yml`, `ko.yml` and one pair per room), compiled in by
+//! rust-i18n. A request's
 //! language comes from `?lang=`, then the `lang` cookie, then `Accept-Language`, then English.
 
 use actix_web::HttpRequest;
@@ -9,7 +10,7 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 
-/// The name of the plain (script-readable) cookie that remembers the language choice.
+/// The cookie that remembers the language choice (HttpOnly: only the server reads it).
 pub const LANG_COOKIE: &str = "lang";
 
 /// A language authlab's pages speak.
@@ -243,8 +244,8 @@ pub async fn remember_choice(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let chosen = query_lang(req.query_string());
     let secure = req
-        .app_data::<actix_web::web::Data<crate::startup::AppState>>()
-        .is_some_and(|s| s.settings.secure_cookies());
+        .app_data::<actix_web::web::Data<crate::config::Settings>>()
+        .is_some_and(|s| s.secure_cookies());
     let mut res = next.call(req).await?;
     if let Some(lang) = chosen {
         let cookie = Cookie::build(LANG_COOKIE, lang.code())

@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 
 use crate::config::Settings;
 use crate::db::{self, Pool};
-use crate::schemes::jwt::claims::JwtSecret;
+use jsonwebtoken::{DecodingKey, EncodingKey};
 
 /// Bytes in a cookie key (actix signs with half and encrypts with the other half).
 pub const COOKIE_KEY_BYTES: usize = 64;
@@ -14,6 +14,80 @@ pub const COOKIE_KEY_BYTES: usize = 64;
 pub const JWT_SECRET_MIN_BYTES: usize = 32;
 /// Fewest bytes in a CSRF key.
 pub const CSRF_KEY_MIN_BYTES: usize = 32;
+
+/// An HS256 secret as jsonwebtoken's signing and verifying keys, built once when the secret is
+/// loaded or rotated, never per request.
+#[derive(Clone)]
+pub struct JwtSecret {
+    bytes: Vec<u8>,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl JwtSecret {
+    /// The secret `bytes`, used as given (HMAC takes keys of any length but none).
+    pub fn new(bytes: Vec<u8>) -> anyhow::Result<Self> {
+        Ok(JwtSecret {
+            encoding: EncodingKey::from_secret(&bytes)?,
+            decoding: DecodingKey::from_secret(&bytes)?,
+            bytes,
+        })
+    }
+
+    /// The secret itself (the second-server lab starts its peer with it).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// jsonwebtoken's signing key for it.
+    pub fn encoding(&self) -> &EncodingKey {
+        &self.encoding
+    }
+
+    /// jsonwebtoken's verifying key for it.
+    pub fn decoding(&self) -> &DecodingKey {
+        &self.decoding
+    }
+}
+
+impl std::fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JwtSecret([redacted])")
+    }
+}
+
+/// The keys in force, swappable as a whole (the key-rotation lab): each request takes a cheap
+/// shared handle on the set in force.
+#[derive(Debug)]
+pub struct KeyRing {
+    current: std::sync::RwLock<std::sync::Arc<Keys>>,
+}
+
+impl KeyRing {
+    /// A ring holding `keys`.
+    pub fn new(keys: Keys) -> Self {
+        KeyRing {
+            current: std::sync::RwLock::new(std::sync::Arc::new(keys)),
+        }
+    }
+
+    /// The keys in force now.
+    pub fn current(&self) -> std::sync::Arc<Keys> {
+        match self.current.read() {
+            Ok(keys) => std::sync::Arc::clone(&keys),
+            Err(poisoned) => std::sync::Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Puts `keys` in force.
+    pub fn replace(&self, keys: Keys) {
+        let keys = std::sync::Arc::new(keys);
+        match self.current.write() {
+            Ok(mut current) => *current = keys,
+            Err(poisoned) => *poisoned.into_inner() = keys,
+        }
+    }
+}
 
 /// The keys in force.
 #[derive(Clone)]

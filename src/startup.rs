@@ -11,53 +11,16 @@ use tracing_actix_web::TracingLogger;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, Pool};
-use crate::keys::Keys;
-use crate::schemes::sweep;
+use crate::keys::{KeyRing, Keys};
+use crate::pages::sweep;
+use crate::state::{AppState, Peer, PeerFuture};
 use crate::users::throttle::LoginThrottle;
-use crate::users::{self, NewUser, password};
+use crate::users::{self, password};
 use crate::web::deadline::{self, BodyTimeout};
+use crate::web::drf::JSON_LIMIT;
 use crate::web::request_span::RequestSpan;
 use crate::web::{csrf, error, security, timing};
 use crate::{i18n, pages, schemes};
-
-/// Largest JSON body any route accepts.
-pub const JSON_LIMIT: usize = 32 * 1024;
-
-/// What every handler can reach: settings, the lab clock, the keys and the login throttle.
-#[derive(Debug)]
-pub struct AppState {
-    /// The settings the server started with.
-    pub settings: Settings,
-    /// The one clock every expiry decision reads.
-    pub clock: Clock,
-    /// Cookie, JWT and CSRF keys (the rotation lab swaps the cookie and JWT ones).
-    keys: std::sync::RwLock<std::sync::Arc<Keys>>,
-    /// Failed-login bookkeeping.
-    pub throttle: LoginThrottle,
-    /// The address the server is bound to (labs replay requests against it).
-    pub local_addr: std::net::SocketAddr,
-    /// What the last sweep of expired rows removed (the session page shows it).
-    pub last_sweep: std::sync::Arc<crate::schemes::sweep::LastSweep>,
-}
-
-impl AppState {
-    /// The keys in force now (a cheap shared handle: requests read them on every check).
-    pub fn keys(&self) -> std::sync::Arc<Keys> {
-        match self.keys.read() {
-            Ok(keys) => std::sync::Arc::clone(&keys),
-            Err(poisoned) => std::sync::Arc::clone(&poisoned.into_inner()),
-        }
-    }
-
-    /// Puts new keys in force (the key-rotation lab).
-    pub fn set_keys(&self, keys: Keys) {
-        let keys = std::sync::Arc::new(keys);
-        match self.keys.write() {
-            Ok(mut current) => *current = keys,
-            Err(poisoned) => *poisoned.into_inner() = keys,
-        }
-    }
-}
 
 /// A bound, not yet running server.
 pub struct Application {
@@ -74,7 +37,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let pool = db::open(&settings.db)?;
         if !settings.no_demo_users {
-            seed_demo_users(&pool, &Clock::default()).await?;
+            users::demo::seed(&pool, &Clock::default()).await?;
         }
         password::prepare().await?;
         let keys = Keys::load(&settings, &pool)?;
@@ -82,13 +45,15 @@ impl Application {
         let port = local_addr.port();
         let body_timeout = BodyTimeout(settings.body_timeout.get().to_std()?);
         let sweep_every = settings.sweep_every.get().to_std()?;
+        let settings = std::sync::Arc::new(settings);
         let state = web::Data::new(AppState {
             local_addr,
             throttle: LoginThrottle::new(settings.login_throttle),
             clock: Clock::default(),
-            keys: std::sync::RwLock::new(std::sync::Arc::new(keys)),
+            keyring: std::sync::Arc::new(KeyRing::new(keys)),
             settings,
             last_sweep: std::sync::Arc::default(),
+            launch_peer: std::sync::Arc::new(launch_peer),
         });
         if !sweep_every.is_zero() {
             actix_web::rt::spawn(sweep::every(
@@ -100,10 +65,18 @@ impl Application {
         }
         let pool = web::Data::new(pool);
         let app_state = state.clone();
+        // The pieces the shared HTTP layer reads, each on its own: `web` knows no AppState.
+        let settings = web::Data::from(std::sync::Arc::clone(&state.settings));
+        let keyring = web::Data::from(std::sync::Arc::clone(&state.keyring));
+        let clock = web::Data::new(state.clock.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
+                .app_data(settings.clone())
+                .app_data(keyring.clone())
+                .app_data(clock.clone())
                 .app_data(pool.clone())
+                .app_data(schemes::drf_default::HOOK)
                 .app_data(body_timeout)
                 .configure(configure(&app_state, pool.get_ref()))
                 .wrap(from_fn(security::admit))
@@ -162,6 +135,17 @@ impl Application {
     }
 }
 
+/// Builds and starts another authlab (the second-server lab's peer); only this module can.
+fn launch_peer(settings: Settings) -> PeerFuture {
+    Box::pin(async move {
+        let app = Application::build(settings).await?;
+        let address = std::net::SocketAddr::from(([127, 0, 0, 1], app.port()));
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        Ok(Peer { address, handle })
+    })
+}
+
 /// Resolves at the first SIGINT or SIGTERM (Ctrl-C only, where there are no Unix signals).
 async fn stop_signal() {
     #[cfg(unix)]
@@ -200,31 +184,11 @@ pub fn configure<'a>(
         .app_data(web::FormConfig::default().limit(16 * 1024))
         .app_data(web::PayloadConfig::default().limit(64 * 1024));
         pages::mount(cfg);
-        schemes::mount(cfg, state, pool);
+        schemes::cookie::mount(cfg, state);
+        schemes::session::mount(cfg, state, pool);
+        schemes::token::mount(cfg);
+        schemes::jwt::mount(cfg);
         pages::mount_patterns(cfg);
         cfg.default_service(web::to(error::not_found));
     }
-}
-
-/// Creates the demo users that are missing (a restart never duplicates them). Hashing runs on the
-/// password threads, like every other hash.
-pub async fn seed_demo_users(pool: &Pool, clock: &Clock) -> anyhow::Result<()> {
-    for (email, username, secret, active) in users::DEMO_USERS {
-        let email = users::Email::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let exists = db::with_conn(pool, |c| users::find_by_email(c, email.as_str()))??.is_some();
-        if exists {
-            continue;
-        }
-        let new = NewUser {
-            email,
-            username: username.to_owned(),
-            password_hash: password::off_thread(move || password::hash(secret)).await??,
-            is_active: active,
-        };
-        match db::with_conn(pool, |c| users::insert(c, &new, clock.now()))? {
-            Ok(_) | Err(users::InsertError::DuplicateEmail) => {}
-            Err(users::InsertError::Db(e)) => return Err(e.into()),
-        }
-    }
-    Ok(())
 }

@@ -417,7 +417,7 @@ async fn the_sweep_deletes_what_expired_on_the_app_clock_and_the_session_page_sa
     let pair = app.jwt_login(&TestUser::ALICE).await;
     assert_eq!(pair.status, 200);
     let pool = authlab::db::open(&app.db_path).expect("the database");
-    let sweep = || authlab::schemes::sweep::sweep(&pool, &app.state.clock, &app.state.last_sweep);
+    let sweep = || authlab::pages::sweep::sweep(&pool, &app.state.clock, &app.state.last_sweep);
 
     let nothing = sweep().await.expect("sweeps");
     assert_eq!(

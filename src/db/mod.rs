@@ -6,19 +6,16 @@
 pub mod settings;
 
 use std::cell::Cell;
-use std::future::{Ready, ready};
 use std::path::Path;
 use std::time::Instant;
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use anyhow::Context;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 use rusqlite::trace::{TraceEvent, TraceEventCodes};
 use rusqlite_migration::{M, Migrations};
 
-use crate::web::error::AppError;
-use crate::web::timing::Meter;
+use crate::meter::Meter;
 
 /// The connection pool.
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
@@ -191,6 +188,17 @@ pub fn in_transaction<T>(
     }
 }
 
+/// Why [`Db::run`] could not run its work (the work's own SQL errors are its own result).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// Every connection stayed busy past the pool's timeout.
+    #[error("no database connection available: {0}")]
+    NoConnection(#[from] r2d2::Error),
+    /// The blocking thread running the work failed.
+    #[error("the blocking pool failed: {0}")]
+    Blocking(#[from] tokio::task::JoinError),
+}
+
 /// A handle on the database whose every call is counted on the current request's meter.
 #[derive(Clone)]
 pub struct Db {
@@ -204,22 +212,21 @@ impl Db {
     }
 
     /// Runs `work` on the blocking pool with one connection, counting its statements and time.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
+    pub async fn run<T, F>(&self, work: F) -> Result<T, DbError>
     where
         F: FnOnce(&Connection) -> T + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
         let started = Instant::now();
-        let (value, statements) = web::block(move || -> anyhow::Result<(T, u32)> {
-            let conn = pool.get().context("no database connection available")?;
-            STATEMENTS.with(|n| n.set(0));
-            let value = work(&conn);
-            Ok((value, STATEMENTS.with(Cell::get)))
-        })
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
-        .map_err(AppError::Internal)?;
+        let (value, statements) =
+            tokio::task::spawn_blocking(move || -> Result<(T, u32), DbError> {
+                let conn = pool.get()?;
+                STATEMENTS.with(|n| n.set(0));
+                let value = work(&conn);
+                Ok((value, STATEMENTS.with(Cell::get)))
+            })
+            .await??;
         Meter::current().add_db(started.elapsed(), statements);
         Ok(value)
     }
@@ -228,7 +235,7 @@ impl Db {
     /// handing it to the blocking pool and back. Counted like [`Db::run`]. When every connection
     /// is busy it falls back to the blocking pool rather than wait here. Writes, scans and anything
     /// long go through [`Db::run`].
-    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
+    pub async fn read<T, F>(&self, work: F) -> Result<T, DbError>
     where
         F: FnOnce(&Connection) -> T + Send + 'static,
         T: Send + 'static,
@@ -246,19 +253,5 @@ impl Db {
     /// The pool, for code that must outlive the request.
     pub fn pool(&self) -> &Pool {
         &self.pool
-    }
-}
-
-impl FromRequest for Db {
-    type Error = AppError;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(pool) = req.app_data::<web::Data<Pool>>() else {
-            return ready(Err(AppError::Internal(anyhow::anyhow!(
-                "the database pool is not registered"
-            ))));
-        };
-        ready(Ok(Db::new(pool.get_ref().clone())))
     }
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::db::Db;
 use crate::schemes::jwt::store as jwt_store;
 use crate::schemes::session::store as session_store;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::auth::{LoginError, authenticate, hash_password};
 use crate::users::{self, password};
 use crate::web::csrf::CsrfForm;
@@ -80,7 +80,15 @@ pub async fn submit(
         return refuse(actix_web::http::StatusCode::BAD_REQUEST, e.key(), "");
     }
     let client = req.peer_addr().map(|a| a.ip());
-    let user = match authenticate(&db, &state, &input.email, &input.current_password, client).await
+    let user = match authenticate(
+        &db,
+        &state.throttle,
+        &state.clock,
+        &input.email,
+        &input.current_password,
+        client,
+    )
+    .await
     {
         Ok(user) => user,
         Err(LoginError::InvalidCredentials) => {
@@ -102,7 +110,7 @@ pub async fn submit(
             }
             return Ok(res);
         }
-        Err(LoginError::Server(e)) => return Err(e),
+        Err(LoginError::Server(e)) => return Err(e.into()),
     };
     let hash = hash_password(input.new_password.clone()).await?;
     let (now, unix) = (state.clock.now(), state.clock.unix());

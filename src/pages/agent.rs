@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::password;
 use crate::web::csrf::{self, CSRF_COOKIE};
 use crate::web::error::AppError;

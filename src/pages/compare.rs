@@ -5,7 +5,7 @@ use askama::Template;
 
 use crate::pages::agent::Column;
 use crate::pages::matrix::Event;
-use crate::schemes::Scheme;
+use crate::schemes::scheme::Scheme;
 use crate::web::error::AppError;
 use crate::web::page::{PageCtx, render};
 

@@ -5,7 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::i18n::Lang;
-use crate::schemes::Scheme;
+use crate::schemes::scheme::Scheme;
 use crate::web::error::AppError;
 
 /// Who sends a message.

@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 
-use crate::schemes::Scheme;
+use crate::schemes::scheme::Scheme;
 use crate::web::page::PageCtx;
 
 /// The rows of the comparison table, in order; each has a catalog key per scheme.

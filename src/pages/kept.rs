@@ -10,7 +10,7 @@ use crate::db::Db;
 use crate::pages::agent::Agent;
 use crate::pages::matrix::{forget, throwaway};
 use crate::schemes::{jwt, session, token};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::error::AppError;
 
 /// The most logins one run makes (each is four real logins, each hashing a password).

@@ -5,16 +5,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::config::HumaneDuration;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::error::AppError;
 
-/// A guard that lets a lab route match only when lab controls are on (otherwise: 404).
-pub fn lab_only() -> impl actix_web::guard::Guard {
-    actix_web::guard::fn_guard(|ctx| {
-        ctx.app_data::<web::Data<AppState>>()
-            .is_some_and(|s| s.settings.lab_enabled())
-    })
-}
+use crate::web::lab_only;
 
 /// Mounts `/lab/...` when lab controls are on; otherwise those paths answer 404.
 pub fn mount(cfg: &mut web::ServiceConfig) {
@@ -77,7 +71,7 @@ async fn reset(
             })
         })
         .await??;
-    crate::startup::seed_demo_users(&pool, &crate::clock::Clock::default())
+    crate::users::demo::seed(&pool, &crate::clock::Clock::default())
         .await
         .map_err(AppError::Internal)?;
     // Ids start again at 1, so every old signed cookie and JWT would name someone new: new keys.
@@ -159,7 +153,7 @@ async fn move_clock(
                 .map_err(|e| AppError::Invalid(json!({ "advance": [e.to_string()] })))?;
             // What the jump made expire is swept at once, as a server that has been running all
             // that time would have: putting the clock back later brings none of it back.
-            crate::schemes::sweep::sweep(pool.get_ref(), &state.clock, &state.last_sweep)
+            crate::pages::sweep::sweep(pool.get_ref(), &state.clock, &state.last_sweep)
                 .await
                 .map_err(AppError::Internal)?;
             Ok(clock_body(&state))

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::db::Db;
 use crate::pages::agent::{Agent, Column, Credentials};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::auth::hash_password;
 use crate::users::{self, Email, NewUser};
 use crate::web::error::AppError;
@@ -379,7 +379,7 @@ impl SecondServer {
             "authlab-second-server-{}.sqlite3",
             crate::web::hex(&tag)
         )));
-        let mut settings = state.settings.clone();
+        let mut settings = (*state.settings).clone();
         settings.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         settings.db = db.0.clone();
         settings.no_demo_users = true;
@@ -391,15 +391,12 @@ impl SecondServer {
         settings.jwt_secret = Some(crate::config::Secret::from_bytes(
             state.keys().jwt.as_bytes().to_vec(),
         ));
-        let app = crate::startup::Application::build(settings)
+        let peer = (state.launch_peer)(settings)
             .await
             .map_err(AppError::Internal)?;
-        let address = std::net::SocketAddr::from(([127, 0, 0, 1], app.port()));
-        let handle = app.handle();
-        actix_web::rt::spawn(app.run_until_stopped());
         Ok(SecondServer {
-            address,
-            handle,
+            address: peer.address,
+            handle: peer.handle,
             _db: db,
         })
     }

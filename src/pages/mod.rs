@@ -9,6 +9,7 @@ pub mod kept;
 pub mod lab;
 pub mod matrix;
 pub mod signup;
+pub mod sweep;
 pub mod users;
 
 use actix_web::error::JsonPayloadError;

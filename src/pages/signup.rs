@@ -6,7 +6,7 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use crate::db::Db;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::auth::hash_password;
 use crate::users::{self, Email, InsertError, NewUser, password};
 use crate::web::csrf::CsrfForm;

@@ -5,11 +5,11 @@
 
 use std::net::IpAddr;
 
-use crate::db::Db;
-use crate::startup::AppState;
-use crate::users::throttle::Attempt;
+use crate::clock::Clock;
+use crate::db::{Db, DbError};
+use crate::users::password::HashingError;
+use crate::users::throttle::{Attempt, LoginThrottle};
 use crate::users::{self, User, password};
-use crate::web::error::AppError;
 
 /// Why a login was refused.
 #[derive(Debug, thiserror::Error)]
@@ -20,9 +20,32 @@ pub enum LoginError {
     /// Too many recent failures; retry after this many seconds.
     #[error("throttled for {0} s")]
     Throttled(u64),
-    /// The database or the blocking pool failed.
+    /// The database or the password threads failed: the server's fault, not the client's.
     #[error(transparent)]
-    Server(#[from] AppError),
+    Server(#[from] ServerError),
+}
+
+/// What failed on the server's side while checking or hashing a password.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The database could not be reached.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// A query failed.
+    #[error(transparent)]
+    Sql(#[from] rusqlite::Error),
+    /// Every password thread was busy, or they stopped.
+    #[error(transparent)]
+    Hashing(#[from] HashingError),
+    /// Hashing itself failed.
+    #[error("hashing failed: {0:#}")]
+    Hash(anyhow::Error),
+}
+
+impl From<DbError> for LoginError {
+    fn from(e: DbError) -> Self {
+        LoginError::Server(e.into())
+    }
 }
 
 impl From<rusqlite::Error> for LoginError {
@@ -31,18 +54,24 @@ impl From<rusqlite::Error> for LoginError {
     }
 }
 
+impl From<HashingError> for LoginError {
+    fn from(e: HashingError) -> Self {
+        LoginError::Server(e.into())
+    }
+}
+
 /// Checks an e-mail and password; on success records `last_login` and returns the user.
 pub async fn authenticate(
     db: &Db,
-    state: &AppState,
+    throttle: &LoginThrottle,
+    clock: &Clock,
     email: &str,
     password: &str,
     client: Option<IpAddr>,
 ) -> Result<User, LoginError> {
-    let now = state.clock.now();
+    let now = clock.now();
     let attempt = Attempt::new(email, client);
-    state
-        .throttle
+    throttle
         .check(&attempt, now)
         .map_err(LoginError::Throttled)?;
 
@@ -62,28 +91,27 @@ pub async fn authenticate(
                 false
             }
         })
-        .await
-        .map_err(AppError::from)?
+        .await?
     };
 
     match user {
         Some(mut user) if matches && user.is_active => {
-            state.throttle.record_success(&attempt);
+            throttle.record_success(&attempt);
             let id = user.id;
             db.run(move |c| users::record_login(c, id, now)).await??;
             user.last_login = Some(now);
             Ok(user)
         }
         _ => {
-            state.throttle.record_failure(&attempt, now);
+            throttle.record_failure(&attempt, now);
             Err(LoginError::InvalidCredentials)
         }
     }
 }
 
 /// Hashes a new password on a hashing thread (argon2id is slow on purpose).
-pub async fn hash_password(secret: String) -> Result<String, AppError> {
+pub async fn hash_password(secret: String) -> Result<String, ServerError> {
     password::off_thread(move || password::hash(&secret))
         .await?
-        .map_err(AppError::Internal)
+        .map_err(ServerError::Hash)
 }

@@ -3,8 +3,8 @@
 //! Django's `auto_now_add` / `auto_now` made explicit: [`insert`] stamps both timestamps,
 //! [`save`] stamps `updated_at` only, and a trigger in the schema refuses any change to `created_at`.
 
-pub mod api;
 pub mod auth;
+pub mod demo;
 pub mod email;
 pub mod password;
 pub mod throttle;
@@ -66,7 +66,8 @@ pub struct Account {
 
 const ACCOUNT_COLUMNS: &str = "id, email, username, is_active";
 
-fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
+/// An [`Account`] from a row of the `id, email, username, is_active` columns (in that order).
+pub fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
     Ok(Account {
         id: row.get(0)?,
         email: row.get(1)?,
@@ -81,16 +82,6 @@ pub fn find_account(conn: &Connection, id: i64) -> rusqlite::Result<Option<Accou
         "SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = ?1"
     ))?
     .query_row(params![id], account_from_row)
-    .optional()
-}
-
-/// The account a DRF key belongs to: one indexed lookup joining the key and its user.
-pub fn account_for_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<Account>> {
-    conn.prepare_cached(
-        "SELECT u.id, u.email, u.username, u.is_active
-         FROM authtoken_token t JOIN users u ON u.id = t.user_id WHERE t.key = ?1",
-    )?
-    .query_row(params![key], account_from_row)
     .optional()
 }
 
@@ -298,13 +289,6 @@ impl UsernameError {
         }
     }
 }
-
-/// The demo users seeded on first start: (email, username, password, active).
-pub const DEMO_USERS: [(&str, &str, &str, bool); 3] = [
-    ("alice@example.com", "alice", "alice-pass-123", true),
-    ("bob@example.com", "bob", "bob-pass-123", true),
-    ("carol@example.com", "carol", "carol-pass-123", false),
-];
 
 #[cfg(test)]
 mod tests {

@@ -21,7 +21,8 @@ use rand::Rng;
 use serde::de::DeserializeOwned;
 use sha2::Sha256;
 
-use crate::startup::AppState;
+use crate::config::Settings;
+use crate::keys::KeyRing;
 use crate::web::error::{AppError, unreadable_body};
 
 /// The cookie holding this browser's CSRF seed.
@@ -58,8 +59,8 @@ fn seed_of(req: &HttpRequest) -> String {
 /// The token a form on this page must send back.
 pub fn token_for(req: &HttpRequest) -> String {
     let seed = seed_of(req);
-    match req.app_data::<web::Data<AppState>>() {
-        Some(state) => sign(&state.keys().csrf, &seed),
+    match req.app_data::<web::Data<KeyRing>>() {
+        Some(ring) => sign(&ring.current().csrf, &seed),
         None => String::new(),
     }
 }
@@ -110,8 +111,8 @@ pub async fn ensure_seed(
         .map(|c| c.value().to_owned())
         .filter(|v| valid_seed(v));
     let secure = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.settings.secure_cookies());
+        .app_data::<web::Data<Settings>>()
+        .is_some_and(|s| s.secure_cookies());
     if let Some(value) = existing {
         req.extensions_mut().insert(Seed {
             value,
@@ -145,9 +146,9 @@ pub async fn ensure_seed(
 /// Checks a submitted token and the request's origin; `Forbidden` when either is wrong.
 pub fn verify(req: &HttpRequest, submitted: &str) -> Result<(), AppError> {
     check_origin(req)?;
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
+    let ring = req
+        .app_data::<web::Data<KeyRing>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the key ring is not registered")))?;
     let seed = req
         .cookie(CSRF_COOKIE)
         .map(|c| c.value().to_owned())
@@ -156,7 +157,7 @@ pub fn verify(req: &HttpRequest, submitted: &str) -> Result<(), AppError> {
     let submitted = URL_SAFE_NO_PAD
         .decode(submitted.trim())
         .map_err(|_| AppError::Forbidden("CSRF Failed: CSRF token incorrect.".into()))?;
-    mac(&state.keys().csrf, &seed)
+    mac(&ring.current().csrf, &seed)
         .verify_slice(&submitted)
         .map_err(|_| AppError::Forbidden("CSRF Failed: CSRF token incorrect.".into()))
 }
@@ -189,8 +190,8 @@ pub fn check_origin(req: &HttpRequest) -> Result<(), AppError> {
 
 fn own_origin(req: &HttpRequest) -> String {
     let public = req
-        .app_data::<web::Data<AppState>>()
-        .and_then(|s| s.settings.public_url.clone());
+        .app_data::<web::Data<Settings>>()
+        .and_then(|s| s.public_url.clone());
     public.unwrap_or_else(|| {
         let info = req.connection_info();
         format!("{}://{}", info.scheme(), info.host())

@@ -12,9 +12,31 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use serde_json::{Map, Value, json};
 
-use crate::startup::JSON_LIMIT;
 use crate::web::error::{AppError, unreadable_body};
 use crate::web::multipart::{self, MultipartError, Part};
+
+/// What [`DefaultAuthentication`] returns.
+pub type AuthenticateFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), AppError>> + 'a>>;
+
+/// DRF's default authentication classes, run by the views that keep them: a hook, registered as
+/// app data by `startup` (the classes live in the rooms, which this layer does not know).
+#[derive(Clone, Copy)]
+pub struct DefaultAuthentication(pub for<'a> fn(&'a HttpRequest) -> AuthenticateFuture<'a>);
+
+/// Runs the registered [`DefaultAuthentication`]: `Ok(())` for no credentials or good ones, the
+/// first class's 401 for bad ones.
+pub async fn authenticate_default(req: &HttpRequest) -> Result<(), AppError> {
+    match req.app_data::<DefaultAuthentication>() {
+        Some(hook) => (hook.0)(req).await,
+        None => Err(AppError::Internal(anyhow::anyhow!(
+            "no default authentication is registered"
+        ))),
+    }
+}
+
+/// Largest JSON body any route accepts.
+pub const JSON_LIMIT: usize = 32 * 1024;
 
 /// A DRF request body (`request.data`): a JSON object or a urlencoded form. The extractor only
 /// reads it; the fields are parsed when a view first reads them, as DRF parses lazily — after

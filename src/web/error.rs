@@ -5,7 +5,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use serde_json::{Value, json};
 
@@ -109,6 +109,21 @@ impl From<HashingError> for AppError {
             HashingError::Busy => AppError::Busy(password::BUSY_RETRY_AFTER_SECS),
             HashingError::Stopped => AppError::Internal(e.into()),
         }
+    }
+}
+
+impl From<crate::users::auth::ServerError> for AppError {
+    fn from(e: crate::users::auth::ServerError) -> Self {
+        match e {
+            crate::users::auth::ServerError::Hashing(e) => e.into(),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<crate::db::DbError> for AppError {
+    fn from(e: crate::db::DbError) -> Self {
+        AppError::Internal(e.into())
     }
 }
 
@@ -261,7 +276,7 @@ pub async fn render_errors(
         .or_else(|| error.as_ref().map(Value::to_string))
         .unwrap_or_else(|| default_detail(status, &method));
     let (http_req, res) = res.into_parts();
-    if is_api_path(http_req.path()) {
+    if is_api_path(http_req.path()) || http_req.extensions().contains::<SpeaksJson>() {
         if error.is_some() {
             return Ok(ServiceResponse::new(http_req, res));
         }
@@ -279,6 +294,20 @@ pub async fn render_errors(
         HeaderValue::from_static("text/html; charset=utf-8"),
     ));
     Ok(ServiceResponse::new(http_req, replaced.body(page)))
+}
+
+/// The mark [`speaks_json`] leaves on a request.
+#[derive(Clone, Copy, Debug)]
+struct SpeaksJson;
+
+/// Middleware for a route that takes and answers JSON outside `/…/api/` (a scheme's JSON lab
+/// actions): its errors are answered in JSON, not as an error page.
+pub async fn speaks_json(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    req.extensions_mut().insert(SpeaksJson);
+    next.call(req).await
 }
 
 fn copy_headers(from: &HttpResponse<BoxBody>, to: &mut actix_web::HttpResponseBuilder) {

@@ -11,26 +11,38 @@ pub mod request_span;
 pub mod security;
 pub mod timing;
 
-/// The lab actions under a scheme that take and answer JSON; the scheme's other lab routes are
-/// pages and forms.
-const SCHEME_JSON_LABS: [&str; 7] = [
-    "/cookie/lab/size",
-    "/cookie/lab/size/clear",
-    "/cookie/lab/replay",
-    "/session/lab/load",
-    "/session/lab/load/clear",
-    "/session/lab/load/measure",
-    "/session/lab/replay",
-];
-
-/// Whether a path answers JSON rather than HTML: the `/…/api/` routes, the lab actions and `/healthz`.
+/// Whether a path answers JSON rather than HTML: the `/…/api/` routes, the lab actions and
+/// `/healthz`. A route elsewhere that speaks JSON says so with [`error::speaks_json`].
 pub fn is_api_path(path: &str) -> bool {
     path.contains("/api/")
         || path.ends_with("/api")
         || path.starts_with("/lab/")
         || path == "/lab"
         || path == "/healthz"
-        || SCHEME_JSON_LABS.contains(&path)
+}
+
+/// Any handler takes a [`Db`](crate::db::Db) handle on the registered pool.
+impl actix_web::FromRequest for crate::db::Db {
+    type Error = error::AppError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let Some(pool) = req.app_data::<actix_web::web::Data<crate::db::Pool>>() else {
+            return std::future::ready(Err(error::AppError::Internal(anyhow::anyhow!(
+                "the database pool is not registered"
+            ))));
+        };
+        std::future::ready(Ok(crate::db::Db::new(pool.get_ref().clone())))
+    }
+}
+
+/// The one lab gate: a guard that lets a lab route match only when lab controls are on
+/// (otherwise the path answers 404, as if it did not exist).
+pub fn lab_only() -> impl actix_web::guard::Guard {
+    actix_web::guard::fn_guard(|ctx| {
+        ctx.app_data::<actix_web::web::Data<crate::config::Settings>>()
+            .is_some_and(|s| s.lab_enabled())
+    })
 }
 
 /// Bytes as lowercase hex (keys, jti, seals).

@@ -6,8 +6,9 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use crate::clock::Clock;
+use crate::config::Settings;
 use crate::i18n::Lang;
-use crate::startup::AppState;
 use crate::web::csrf;
 use crate::web::error::AppError;
 
@@ -69,14 +70,15 @@ fn page_to_switch(req: &HttpRequest) -> String {
 impl PageCtx {
     /// The context for this request.
     pub fn of(req: &HttpRequest) -> Self {
-        let state = req.app_data::<web::Data<AppState>>();
+        let settings = req.app_data::<web::Data<Settings>>();
+        let clock = req.app_data::<web::Data<Clock>>();
         PageCtx {
             lang: Lang::of(req),
             path: req.path().to_owned(),
             switch_path: page_to_switch(req),
             csrf: csrf::token_for(req),
-            lab: state.is_some_and(|s| s.settings.lab_enabled()),
-            lab_now: state.map(|s| s.clock.now_for_people()).unwrap_or_default(),
+            lab: settings.is_some_and(|s| s.lab_enabled()),
+            lab_now: clock.map(|c| c.now_for_people()).unwrap_or_default(),
         }
     }
 

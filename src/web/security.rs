@@ -7,7 +7,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
 
-use crate::startup::AppState;
+use crate::config::Settings;
 use crate::web::error::AppError;
 
 /// The Content-Security-Policy: our own origin only, no inline script, no framing.
@@ -103,12 +103,12 @@ pub async fn admit(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    if let Some(state) = req.app_data::<web::Data<AppState>>()
-        && (state.settings.bind.ip().is_loopback() || state.settings.public_url.is_some())
+    if let Some(settings) = req.app_data::<web::Data<Settings>>()
+        && (settings.bind.ip().is_loopback() || settings.public_url.is_some())
         && let Some(host) = req.headers().get(header::HOST)
         && !host
             .to_str()
-            .is_ok_and(|host| answers_to(host, state.settings.public_url.as_deref()))
+            .is_ok_and(|host| answers_to(host, settings.public_url.as_deref()))
     {
         let refused = AppError::BadRequest(format!(
             "Invalid Host header: {:?}. authlab answers only to localhost, an IP address \

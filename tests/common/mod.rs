@@ -1,11 +1,15 @@
 //! Test harness: the real server on port 0 with a fresh SQLite file, and a browser-like client.
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the shared helpers"
+)]
 
 use std::path::{Path, PathBuf};
 
 use actix_web::web;
 use authlab::config::Settings;
-use authlab::startup::{AppState, Application};
+use authlab::startup::Application;
+use authlab::state::AppState;
 use reqwest::header::HeaderMap;
 use reqwest::{Client, Response, StatusCode, redirect};
 use serde_json::Value;

@@ -8,13 +8,15 @@ use askama_web::WebTemplate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::pages::lab::lab_only;
 use crate::schemes::cookie::ROOM;
 use crate::schemes::identity::{check_cookie_value, see_other};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
+use crate::web::error::speaks_json;
+use crate::web::lab_only;
 use crate::web::page::PageCtx;
+use actix_web::middleware::from_fn;
 
 /// The unsigned, script-readable cookie the naive route trusts blindly. DELIBERATELY INSECURE.
 pub const NAIVE_COOKIE: &str = "authlab_naive";
@@ -28,10 +30,16 @@ pub const DEFAULT_SIZES: [usize; 4] = [4000, 4096, 4097, 6000];
 pub(super) fn mount(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/lab/naive").guard(lab_only()).get(naive))
         .service(web::resource("/lab/tamper").guard(lab_only()).post(tamper))
-        .service(web::resource("/lab/size").guard(lab_only()).post(set_sizes))
+        .service(
+            web::resource("/lab/size")
+                .guard(lab_only())
+                .wrap(from_fn(speaks_json))
+                .post(set_sizes),
+        )
         .service(
             web::resource("/lab/size/clear")
                 .guard(lab_only())
+                .wrap(from_fn(speaks_json))
                 .post(clear_sizes),
         );
 }

@@ -19,12 +19,12 @@ use serde::Serialize;
 
 use crate::db::Db;
 use crate::keys::Keys;
-use crate::schemes::Scheme;
 use crate::schemes::identity::{
     self, LandingView, LoginForm, MaybeSignedIn, MeView, Room, RoomPages, SignedIn,
 };
 use crate::schemes::panels::{self, BrowserCookie, Wire};
-use crate::startup::AppState;
+use crate::schemes::scheme::Scheme;
+use crate::state::AppState;
 use crate::users::{self, User};
 use crate::web::csrf;
 use crate::web::error::AppError;

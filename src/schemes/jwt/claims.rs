@@ -13,7 +13,9 @@ use std::sync::LazyLock;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
+use jsonwebtoken::{Algorithm, Validation};
+
+pub use crate::keys::JwtSecret;
 use rand::Rng;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -34,37 +36,6 @@ static VALIDATION: LazyLock<Validation> = LazyLock::new(|| {
     validation.set_required_spec_claims(&["exp"]);
     validation
 });
-
-/// An HS256 secret as jsonwebtoken's signing and verifying keys, built once when the secret is
-/// loaded or rotated, never per request.
-#[derive(Clone)]
-pub struct JwtSecret {
-    bytes: Vec<u8>,
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-}
-
-impl JwtSecret {
-    /// The secret `bytes`, used as given (HMAC takes keys of any length but none).
-    pub fn new(bytes: Vec<u8>) -> anyhow::Result<Self> {
-        Ok(JwtSecret {
-            encoding: EncodingKey::from_secret(&bytes)?,
-            decoding: DecodingKey::from_secret(&bytes)?,
-            bytes,
-        })
-    }
-
-    /// The secret itself (the second-server lab starts its peer with it).
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-}
-
-impl std::fmt::Debug for JwtSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("JwtSecret([redacted])")
-    }
-}
 
 /// Which kind of token: simplejwt's `token_type` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -151,7 +122,7 @@ pub fn sign_parts(
         URL_SAFE_NO_PAD.encode(payload_json)
     );
     let signature =
-        jsonwebtoken::crypto::sign(message.as_bytes(), &secret.encoding, Algorithm::HS256)?;
+        jsonwebtoken::crypto::sign(message.as_bytes(), secret.encoding(), Algorithm::HS256)?;
     Ok(format!("{message}.{signature}"))
 }
 
@@ -272,7 +243,7 @@ fn number(v: &Value) -> Option<i64> {
 /// reads that appears twice is refused, not "last wins"; the other claims are checked to be JSON
 /// but not decoded, so a lone surrogate escape or a number too large for a float in one of them passes.
 fn signed_payload(token: &str, secret: &JwtSecret) -> Option<(String, Checked)> {
-    let checked = match jsonwebtoken::decode::<Checked>(token, &secret.decoding, &VALIDATION) {
+    let checked = match jsonwebtoken::decode::<Checked>(token, secret.decoding(), &VALIDATION) {
         Ok(data) => Some(data.claims),
         Err(e) if matches!(e.kind(), ErrorKind::MissingRequiredClaim(_)) => None,
         Err(_) => return None,

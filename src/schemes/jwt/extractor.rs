@@ -12,13 +12,12 @@ use actix_web::{FromRequest, HttpRequest, web};
 use serde_json::json;
 
 use crate::db::{Db, Pool};
+use crate::meter::Meter;
 use crate::schemes::jwt::claims::{self, Kind, TokenError, Verified};
-use crate::schemes::token::{self, DEFAULT_CHALLENGE};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::{self, Account};
 use crate::web::drf::authorization_parts;
 use crate::web::error::AppError;
-use crate::web::timing::Meter;
 
 /// The challenge of every simplejwt 401.
 pub const CHALLENGE: &str = "Bearer realm=\"api\"";
@@ -107,7 +106,8 @@ fn claims_of(req: &HttpRequest) -> Result<Option<Verified>, AppError> {
     validated_access(&raw, &state).map(Some)
 }
 
-async fn user_of(req: &HttpRequest) -> Result<Option<JwtUser>, AppError> {
+/// The user of the request's Bearer token: `Ok(None)` when it sent none, a 401 when it is refused.
+pub async fn user_of(req: &HttpRequest) -> Result<Option<JwtUser>, AppError> {
     let Some(token) = claims_of(req)? else {
         return Ok(None);
     };
@@ -170,16 +170,4 @@ impl FromRequest for MaybeJwtUser {
         let req = req.clone();
         Box::pin(async move { user_of(&req).await.map(MaybeJwtUser) })
     }
-}
-
-/// DRF's `DEFAULT_AUTHENTICATION_CLASSES` (JWT, then Token), as run by views that keep them, such
-/// as the token login: credentials are optional, but bad ones fail the request with 401 and the
-/// first class's challenge, `Bearer realm="api"`.
-pub async fn authenticate_default(req: &HttpRequest) -> Result<(), AppError> {
-    if user_of(req).await?.is_some() {
-        return Ok(());
-    }
-    token::extractor::authenticate(req, DEFAULT_CHALLENGE)
-        .await
-        .map(|_| ())
 }

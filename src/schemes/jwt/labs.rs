@@ -7,10 +7,10 @@ use serde_json::{Map, Value, json};
 use super::claims::{Claims, HEADER_JSON, Kind, sign_parts};
 use super::extractor::{CHALLENGE, JwtUser};
 use super::{AppState, Db, LoginError, authenticate, issue_pair};
-use crate::pages::lab::lab_only;
 use crate::users;
 use crate::web::drf::{DrfData, Trim, json_ok};
 use crate::web::error::AppError;
+use crate::web::lab_only;
 
 /// Claims the server sets itself: the lab refuses to let a learner choose them.
 const RESERVED: [&str; 9] = [
@@ -132,13 +132,22 @@ async fn default_user(
     // An unknown username is checked like an unknown e-mail: the same work, the same answer.
     let email = emails.into_iter().next().unwrap_or(username);
     let client = req.peer_addr().map(|a| a.ip());
-    match authenticate(&db, &state, &email, &password, client).await {
+    match authenticate(
+        &db,
+        &state.throttle,
+        &state.clock,
+        &email,
+        &password,
+        client,
+    )
+    .await
+    {
         Ok(user) => issue_pair(&db, &state, user).await,
         Err(LoginError::InvalidCredentials) => Err(AppError::unauthorized(
             "No active account found with the given credentials",
             CHALLENGE,
         )),
         Err(LoginError::Throttled(secs)) => Err(AppError::Throttled(secs)),
-        Err(LoginError::Server(e)) => Err(e),
+        Err(LoginError::Server(e)) => Err(e.into()),
     }
 }

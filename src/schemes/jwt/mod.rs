@@ -17,9 +17,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::db::Db;
-use crate::startup::AppState;
+use crate::schemes::api_user::{patch_username, user_json};
+use crate::state::AppState;
 use crate::users;
-use crate::users::api::{patch_username, user_json};
 use crate::users::auth::{LoginError, authenticate};
 use crate::web::drf::{self, DrfData, Trim, Wire, authorization_wire, json_ok, non_field};
 use crate::web::error::AppError;
@@ -143,7 +143,16 @@ async fn obtain(
     // simplejwt's PasswordField keeps CharField's default trimming (unlike DRF's authtoken login).
     let [email, password] = data.char_fields([("email", Trim::Yes), ("password", Trim::Yes)])?;
     let client = req.peer_addr().map(|a| a.ip());
-    let user = match authenticate(&db, &state, &email, &password, client).await {
+    let user = match authenticate(
+        &db,
+        &state.throttle,
+        &state.clock,
+        &email,
+        &password,
+        client,
+    )
+    .await
+    {
         Ok(user) => user,
         Err(LoginError::InvalidCredentials) => {
             return Err(AppError::unauthorized(
@@ -152,7 +161,7 @@ async fn obtain(
             ));
         }
         Err(LoginError::Throttled(secs)) => return Err(AppError::Throttled(secs)),
-        Err(LoginError::Server(e)) => return Err(e),
+        Err(LoginError::Server(e)) => return Err(e.into()),
     };
     issue_pair(&db, &state, user).await
 }

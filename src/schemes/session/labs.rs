@@ -6,12 +6,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::db::Db;
-use crate::pages::lab::lab_only;
 use crate::schemes::identity::{NoFields, see_other};
 use crate::schemes::session::store;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
+use crate::web::error::speaks_json;
+use crate::web::lab_only;
+use actix_web::middleware::from_fn;
 
 /// The most throwaway sessions one click of the load lab creates.
 pub const MAX_LOAD: usize = 100_000;
@@ -22,15 +24,22 @@ pub(super) fn mount(cfg: &mut web::ServiceConfig) {
             .guard(lab_only())
             .post(anonymous),
     )
-    .service(web::resource("/lab/load").guard(lab_only()).post(load))
+    .service(
+        web::resource("/lab/load")
+            .guard(lab_only())
+            .wrap(from_fn(speaks_json))
+            .post(load),
+    )
     .service(
         web::resource("/lab/load/clear")
             .guard(lab_only())
+            .wrap(from_fn(speaks_json))
             .post(clear),
     )
     .service(
         web::resource("/lab/load/measure")
             .guard(lab_only())
+            .wrap(from_fn(speaks_json))
             .post(measure),
     );
 }

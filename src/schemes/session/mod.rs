@@ -19,12 +19,12 @@ use serde::Serialize;
 
 use crate::db::{Db, Pool};
 use crate::keys::Keys;
-use crate::schemes::Scheme;
 use crate::schemes::identity::{
     self, LandingView, LoginForm, MaybeSignedIn, MeView, Room, RoomPages, SignedIn, see_other,
 };
 use crate::schemes::panels::{self, BrowserCookie, Wire};
-use crate::startup::AppState;
+use crate::schemes::scheme::Scheme;
+use crate::state::AppState;
 use crate::users::{self, User};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
@@ -133,7 +133,7 @@ pub struct ServerPanel {
     /// The signed-in user's row (created_at / updated_at).
     pub user_row: Option<User>,
     /// What the last sweep of expired rows removed, and what it took.
-    pub last_sweep: Option<crate::schemes::sweep::SweepReport>,
+    pub last_sweep: Option<crate::state::SweepReport>,
 }
 
 /// Session fixation made visible: the pre-login key is gone after login.

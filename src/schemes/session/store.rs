@@ -3,7 +3,9 @@
 //! The idle timeout and the absolute lifetime are enforced here, on the app clock: a row is
 //! usable while `expires_at` (= the earlier of last-seen + idle and created + max) is ahead.
 //! A read costs one query; the last-seen time is written at most once a minute, not on every read.
-//! Logout, revocation and renewal delete the row: nothing usable is left behind.
+//! Logout, revocation and renewal delete the row: nothing usable is left behind. Rows that
+//! expired are deleted by the periodic sweep (`pages::sweep`, through [`sweep_expired`]), in
+//! batches, and at once when the lab clock jumps.
 
 use std::collections::HashMap;
 

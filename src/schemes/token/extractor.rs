@@ -11,10 +11,10 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::db::{Db, Pool};
-use crate::users::{self, Account};
+use crate::meter::Meter;
+use crate::users::Account;
 use crate::web::drf::authorization_parts;
 use crate::web::error::AppError;
-use crate::web::timing::Meter;
 
 /// The challenge of the token group's 401s.
 pub const CHALLENGE: &str = "Token";
@@ -68,7 +68,7 @@ async fn lookup(pool: Pool, key: String) -> Result<Option<Account>, AppError> {
     let started = Instant::now();
     let lookup_key = key.clone();
     let user = Db::new(pool)
-        .read(move |c| users::account_for_key(c, &lookup_key))
+        .read(move |c| super::store::account_for_key(c, &lookup_key))
         .await??;
     Meter::current().add_auth(started.elapsed(), "token lookup");
     Ok(user)

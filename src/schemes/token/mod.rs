@@ -14,17 +14,14 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::db::Db;
-use crate::startup::AppState;
+use crate::schemes::api_user::{patch_username, user_json};
+use crate::state::AppState;
 use crate::users;
-use crate::users::api::{patch_username, user_json};
 use crate::users::auth::{LoginError, authenticate};
 use crate::web::drf::{self, DrfData, Trim, Wire, authorization_wire, json_ok, non_field};
 use crate::web::error::AppError;
 use crate::web::page::{PageCtx, render};
 pub use extractor::{MaybeTokenUser, TokenUser};
-
-/// The challenge DRF sends when the view's first authentication class is simplejwt's (the login view).
-pub const DEFAULT_CHALLENGE: &str = "Bearer realm=\"api\"";
 
 /// DRF's `OPTIONS` answer for `obtain_auth_token`, byte for byte as the reference sends it.
 const LOGIN_METADATA: &str = r#"{"name":"Obtain Auth Token","description":"","renders":["application/json"],"parses":["application/x-www-form-urlencoded","multipart/form-data","application/json"],"actions":{"POST":{"username":{"type":"string","required":true,"read_only":false,"label":"Username"},"password":{"type":"string","required":true,"read_only":false,"label":"Password"},"token":{"type":"string","required":false,"read_only":true,"label":"Token"}}}}"#;
@@ -61,7 +58,7 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
 
 /// `OPTIONS /token/api/login`: the default authentication classes run first, as on POST.
 async fn login_options(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    crate::schemes::jwt::extractor::authenticate_default(&req).await?;
+    drf::authenticate_default(&req).await?;
     Ok(drf::metadata(LOGIN_METADATA, "POST, OPTIONS"))
 }
 
@@ -78,16 +75,25 @@ async fn login(
     state: web::Data<AppState>,
     data: DrfData,
 ) -> Result<HttpResponse, AppError> {
-    crate::schemes::jwt::extractor::authenticate_default(&req).await?;
+    drf::authenticate_default(&req).await?;
     let [email, password] = data.char_fields([("username", Trim::Yes), ("password", Trim::No)])?;
     let client = req.peer_addr().map(|a| a.ip());
-    let user = match authenticate(&db, &state, &email, &password, client).await {
+    let user = match authenticate(
+        &db,
+        &state.throttle,
+        &state.clock,
+        &email,
+        &password,
+        client,
+    )
+    .await
+    {
         Ok(user) => user,
         Err(LoginError::InvalidCredentials) => {
             return Err(non_field("Unable to log in with provided credentials."));
         }
         Err(LoginError::Throttled(secs)) => return Err(AppError::Throttled(secs)),
-        Err(LoginError::Server(e)) => return Err(e),
+        Err(LoginError::Server(e)) => return Err(e.into()),
     };
     let (id, now) = (user.id, state.clock.unix());
     let key = db
@@ -109,7 +115,7 @@ async fn me(auth: TokenUser) -> HttpResponse {
 
 /// Any other method on the login: DRF authenticates first (a bad `Authorization` is 401), then 405.
 async fn login_405(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    crate::schemes::jwt::extractor::authenticate_default(&req).await?;
+    drf::authenticate_default(&req).await?;
     Err(AppError::MethodNotAllowed {
         method: req.method().to_string(),
         allow: "POST, OPTIONS",

@@ -80,6 +80,19 @@ pub fn kept_for_user(c: &Connection, user_id: i64) -> rusqlite::Result<(i64, i64
     .query_row(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
+/// The account a DRF key belongs to: one indexed lookup joining the key and its user.
+pub fn account_for_key(
+    conn: &Connection,
+    key: &str,
+) -> rusqlite::Result<Option<crate::users::Account>> {
+    conn.prepare_cached(
+        "SELECT u.id, u.email, u.username, u.is_active
+         FROM authtoken_token t JOIN users u ON u.id = t.user_id WHERE t.key = ?1",
+    )?
+    .query_row(params![key], crate::users::account_from_row)
+    .optional()
+}
+
 #[cfg(test)]
 mod tests {
     use super::generate_key;

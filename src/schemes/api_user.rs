@@ -1,12 +1,12 @@
-//! The user as every group's `/api/me` shows it, and the username change the token and JWT
-//! groups share (`PATCH …/api/me`).
+//! The `/api/me` resource the rooms share: the user as every group's `/api/me` shows it, and
+//! the username change the token and JWT groups share (`PATCH …/api/me`).
 
 use actix_web::HttpResponse;
 use serde::Serialize;
 use serde_json::json;
 
 use crate::db::Db;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::{self, Account};
 use crate::web::drf::{DrfData, Trim, json_ok};
 use crate::web::error::AppError;

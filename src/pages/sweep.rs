@@ -3,51 +3,15 @@
 //! drives it without sleeping) and deletes in small batches on the blocking pool, so requests
 //! keep being answered while it runs.
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-use serde::Serialize;
 
 use crate::clock::Clock;
 use crate::db::{Db, Pool};
 use crate::schemes::{jwt, session};
+use crate::state::{LastSweep, SweepReport};
 
 /// Rows deleted per statement: small enough that the write lock is held for about a millisecond.
 const BATCH: i64 = 500;
-
-/// What one sweep removed, and what it cost.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
-pub struct SweepReport {
-    /// Expired sessions deleted.
-    pub sessions: usize,
-    /// Expired refresh tokens deleted (their blacklist rows go with them).
-    pub refresh_tokens: usize,
-    /// Wall time the sweep took, in milliseconds.
-    pub millis: f64,
-    /// When it ran (lab clock, Unix seconds).
-    pub at: i64,
-}
-
-/// The last sweep's report, shared by the periodic task, the lab clock and the session page.
-#[derive(Debug, Default)]
-pub struct LastSweep(Mutex<Option<SweepReport>>);
-
-impl LastSweep {
-    /// The last report, if a sweep has run.
-    pub fn get(&self) -> Option<SweepReport> {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn set(&self, report: SweepReport) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report);
-    }
-}
 
 /// Deletes every session and refresh token that had expired by the clock's now, batch by batch,
 /// records the report in `last` and logs it.

@@ -1,0 +1,220 @@
+//! [`SignedIn`]: a request whose room cookie carries a live login; [`Absent`]: why one does not.
+
+use std::future::{Ready, ready};
+use std::time::Instant;
+
+use actix_identity::{Identity, IdentityExt};
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use super::*;
+use crate::meter::Meter;
+use crate::state::AppState;
+use crate::web::error::AppError;
+
+/// A request whose identity cookie (and, for sessions, its row) is valid and unexpired.
+pub struct SignedIn {
+    /// Who it is.
+    pub user: UserCard,
+    /// Login time, lab clock, Unix seconds.
+    pub issued_at: i64,
+    /// When this identity ends (lab clock, Unix seconds).
+    pub expires_at: i64,
+    seal: Option<String>,
+    identity: Identity,
+    pub(super) session: Session,
+}
+
+/// [`SignedIn`] for pages open to guests, and why there is none when a cookie was sent.
+pub struct MaybeSignedIn(pub Option<SignedIn>, Option<Absent>);
+
+impl MaybeSignedIn {
+    /// The `code` of the refusal when this room's cookie was sent but holds no usable login
+    /// (`None` when someone is signed in, or when no cookie was sent).
+    pub fn refused(&self) -> Option<&'static str> {
+        self.1.and_then(Absent::code)
+    }
+}
+
+/// Why a request carries no usable login: said in the 401 body (`detail`, and a `code` the
+/// pages translate), so a learner whose copy was refused reads what happened to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Absent {
+    /// No cookie of this room was sent.
+    NotProvided,
+    /// The cookie was sent, but its signature was refused: it was edited, or signed with a key
+    /// this server does not hold (the cookie room), so actix-session dropped it.
+    SignatureRefused,
+    /// The cookie was sent, but its session id is not on the server: logged out, revoked,
+    /// swept or expired (the session room).
+    UnknownSession,
+    /// The cookie was sent and read, but it holds no login (a guest's session).
+    NoLogin,
+    /// The login was sealed with a cookie key that has since been rotated.
+    KeyRotated,
+    /// The login's lifetime has run out on the lab clock.
+    Expired,
+}
+
+impl Absent {
+    /// The `code` of the 401 body (`None`: the plain DRF answer, nothing was sent).
+    pub fn code(self) -> Option<&'static str> {
+        match self {
+            Absent::NotProvided => None,
+            Absent::SignatureRefused => Some("signature_refused"),
+            Absent::UnknownSession => Some("unknown_session"),
+            Absent::NoLogin => Some("no_login"),
+            Absent::KeyRotated => Some("key_rotated"),
+            Absent::Expired => Some("login_expired"),
+        }
+    }
+
+    /// The `detail` of the 401 body, in English (pages translate the `code`).
+    pub fn detail(self) -> &'static str {
+        match self {
+            Absent::NotProvided => "Authentication credentials were not provided.",
+            Absent::SignatureRefused => {
+                "The cookie's signature was refused: it was changed, or signed with another key."
+            }
+            Absent::UnknownSession => {
+                "This session id is not on the server: it was logged out, revoked or has expired."
+            }
+            Absent::NoLogin => "The cookie was read, but nobody is logged in with it.",
+            Absent::KeyRotated => {
+                "This login was sealed with a cookie key that has since been rotated."
+            }
+            Absent::Expired => "This login has expired.",
+        }
+    }
+
+    /// The 401 this room answers with.
+    fn into_error(self, challenge: &'static str) -> AppError {
+        match self.code() {
+            None => AppError::unauthorized(self.detail(), challenge),
+            Some(code) => AppError::Unauthorized {
+                body: serde_json::json!({ "detail": self.detail(), "code": code }),
+                challenge,
+            },
+        }
+    }
+}
+
+impl SignedIn {
+    /// Reads and checks the identity; an expired one is logged out (its cookie removed). When
+    /// there is no usable login, says why.
+    fn read(req: &HttpRequest) -> Result<SignedIn, Absent> {
+        let (Some(room), Some(state)) = (
+            req.app_data::<&'static Room>().copied(),
+            req.app_data::<web::Data<AppState>>(),
+        ) else {
+            return Err(Absent::NotProvided);
+        };
+        let started = Instant::now();
+        let signed_in = Self::check(req, room, state);
+        Meter::current().add_auth(started.elapsed(), room.auth_desc);
+        signed_in
+    }
+
+    fn check(req: &HttpRequest, room: &Room, state: &AppState) -> Result<SignedIn, Absent> {
+        if req.cookie(room.cookie_name).is_none() {
+            return Err(Absent::NotProvided);
+        }
+        let session = req.get_session();
+        let Some(login) = session.get::<Login>(LOGIN).ok().flatten() else {
+            // actix-session hands over an empty state for a cookie it could not use.
+            return Err(match session.entries().is_empty() {
+                false => Absent::NoLogin,
+                true if room.sealed => Absent::SignatureRefused,
+                true => Absent::UnknownSession,
+            });
+        };
+        let identity = req.get_identity().map_err(|_| Absent::NoLogin)?;
+        Self::holds(room, state, &identity, &login)?;
+        let expires_at = login.issued_at + (room.lifetime)(&state.settings).num_seconds();
+        if state.clock.unix() >= expires_at {
+            identity.logout();
+            return Err(Absent::Expired);
+        }
+        Ok(SignedIn {
+            user: login.user,
+            issued_at: login.issued_at,
+            expires_at,
+            seal: login.seal,
+            identity,
+            session,
+        })
+    }
+
+    /// Whether `login` belongs to `identity` ([`Absent::NoLogin`] if not) and, in a sealed room,
+    /// carries the seal of the cookie key in force ([`Absent::KeyRotated`] if not).
+    fn holds(
+        room: &Room,
+        state: &AppState,
+        identity: &Identity,
+        login: &Login,
+    ) -> Result<(), Absent> {
+        let id_matches =
+            identity.id().ok().and_then(|id| id.parse::<i64>().ok()) == Some(login.user.id);
+        if !id_matches {
+            return Err(Absent::NoLogin);
+        }
+        let sealed = !room.sealed
+            || login.seal.as_deref().is_some_and(|stored| {
+                super::seal::seal_matches(
+                    &state.keys().cookie,
+                    login.user.id,
+                    login.issued_at,
+                    stored,
+                )
+            });
+        if sealed {
+            Ok(())
+        } else {
+            Err(Absent::KeyRotated)
+        }
+    }
+
+    /// The login as the state keeps it, with `user` in place of the card.
+    pub(super) fn login_with(&self, user: UserCard) -> Login {
+        Login {
+            user,
+            issued_at: self.issued_at,
+            seal: self.seal.clone(),
+        }
+    }
+
+    /// The session this identity lives in.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Ends the identity: the session is purged and the cookie removed (`Max-Age=0`).
+    pub fn logout(self) {
+        self.identity.logout();
+    }
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let challenge = req
+            .app_data::<&'static Room>()
+            .map_or("Cookie", |room| room.challenge());
+        ready(SignedIn::read(req).map_err(|why| why.into_error(challenge)))
+    }
+}
+
+impl FromRequest for MaybeSignedIn {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(match SignedIn::read(req) {
+            Ok(signed_in) => MaybeSignedIn(Some(signed_in), None),
+            Err(why) => MaybeSignedIn(None, Some(why)),
+        }))
+    }
+}

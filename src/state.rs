@@ -1,0 +1,104 @@
+//! `AppState`: what every handler can reach — the settings, the lab clock, the key ring, the
+//! login throttle, the bound address, the last sweep and a way to start a peer server. It imports
+//! no route module; `startup` builds it from the settings.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::keys::{KeyRing, Keys};
+use crate::users::throttle::LoginThrottle;
+
+/// What every handler can reach. Its pieces the shared HTTP layer needs (settings, clock, key
+/// ring) are registered on their own too, so `web` never needs this type.
+pub struct AppState {
+    /// The settings the server started with.
+    pub settings: Arc<Settings>,
+    /// The one clock every expiry decision reads.
+    pub clock: Clock,
+    /// Cookie, JWT and CSRF keys (the rotation lab swaps the cookie and JWT ones).
+    pub keyring: Arc<KeyRing>,
+    /// Failed-login bookkeeping.
+    pub throttle: LoginThrottle,
+    /// The address the server is bound to (labs replay requests against it).
+    pub local_addr: SocketAddr,
+    /// What the last sweep of expired rows removed (the session page shows it).
+    pub last_sweep: Arc<LastSweep>,
+    /// Starts another authlab with the given settings (the second-server lab).
+    pub launch_peer: LaunchPeer,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("settings", &self.settings)
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// The keys in force now (a cheap shared handle: requests read them on every check).
+    pub fn keys(&self) -> Arc<Keys> {
+        self.keyring.current()
+    }
+
+    /// Puts new keys in force (the key-rotation lab).
+    pub fn set_keys(&self, keys: Keys) {
+        self.keyring.replace(keys);
+    }
+}
+
+/// A server started by [`AppState::launch_peer`]: where it listens, and how to stop it.
+pub struct Peer {
+    /// Its address (loopback).
+    pub address: SocketAddr,
+    /// Stops it.
+    pub handle: actix_web::dev::ServerHandle,
+}
+
+/// The future [`LaunchPeer`] returns.
+pub type PeerFuture = Pin<Box<dyn Future<Output = anyhow::Result<Peer>>>>;
+
+/// Starts a peer server with the given settings (set by `startup`, which alone can build one).
+pub type LaunchPeer = Arc<dyn Fn(Settings) -> PeerFuture + Send + Sync>;
+
+/// What one sweep removed, and what it cost.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct SweepReport {
+    /// Expired sessions deleted.
+    pub sessions: usize,
+    /// Expired refresh tokens deleted (their blacklist rows go with them).
+    pub refresh_tokens: usize,
+    /// Wall time the sweep took, in milliseconds.
+    pub millis: f64,
+    /// When it ran (lab clock, Unix seconds).
+    pub at: i64,
+}
+
+/// The last sweep's report, shared by the periodic task, the lab clock and the session page.
+#[derive(Debug, Default)]
+pub struct LastSweep(Mutex<Option<SweepReport>>);
+
+impl LastSweep {
+    /// The last report, if a sweep has run.
+    pub fn get(&self) -> Option<SweepReport> {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records the report of the sweep that just ran.
+    pub fn set(&self, report: SweepReport) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report);
+    }
+}
