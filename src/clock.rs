@@ -3,8 +3,8 @@
 //! Every expiry decision in authlab reads this clock, so moving it forward makes
 //! cookies, sessions and tokens expire exactly as they would in real time, without sleeping.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -14,9 +14,15 @@ use chrono::{DateTime, Duration, Utc};
 pub struct ClockLimit;
 
 /// Real time shifted by an offset shared by every clone.
+///
+/// The clock also remembers how far it has run: each time it is put back (a reset, a lab undoing
+/// its own move) an *era* ends, and the furthest lab time that era reached is kept. A login that
+/// was already dead in an earlier era stays dead ([`Clock::passed_since`]), as on a real server,
+/// where time never runs backwards.
 #[derive(Clone, Debug, Default)]
 pub struct Clock {
     offset_secs: Arc<AtomicI64>,
+    eras: Arc<Mutex<Vec<i64>>>,
 }
 
 impl Clock {
@@ -59,19 +65,42 @@ impl Clock {
 
     /// Moves the lab clock back by `by` (a lab that moved it undoes exactly its own move).
     pub fn rewind(&self, by: Duration) {
+        self.end_era();
         self.offset_secs
             .fetch_sub(by.num_seconds().max(0), Ordering::Relaxed);
     }
 
-    /// Sets the offset (a lab that moved the clock puts it back where it was).
-    pub fn set_offset(&self, offset: Duration) {
-        self.offset_secs
-            .store(offset.num_seconds(), Ordering::Relaxed);
-    }
-
     /// Puts the lab clock back to real time.
     pub fn reset(&self) {
+        self.end_era();
         self.offset_secs.store(0, Ordering::Relaxed);
+    }
+
+    /// The era the clock is in now: 0 until it is first put back, then one more each time.
+    pub fn era(&self) -> u64 {
+        self.eras
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len() as u64
+    }
+
+    /// The furthest lab time (Unix seconds) the clock reached in any era from `era` on that has
+    /// ended; `None` when `era` is the present one. Something issued in `era` that expired by
+    /// then has expired, whatever the clock reads now.
+    pub fn passed_since(&self, era: u64) -> Option<i64> {
+        let eras = self.eras.lock().unwrap_or_else(PoisonError::into_inner);
+        let from = usize::try_from(era).unwrap_or(usize::MAX);
+        eras.get(from..)
+            .and_then(|ended| ended.iter().copied().max())
+    }
+
+    /// Records how far the present era reached, as the clock is about to be put back.
+    fn end_era(&self) {
+        let reached = self.unix();
+        self.eras
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(reached);
     }
 }
 
@@ -89,6 +118,22 @@ mod tests {
         assert_eq!(clock.offset(), Duration::minutes(10));
         clock.reset();
         assert_eq!(other.offset(), Duration::zero());
+    }
+
+    #[test]
+    fn an_era_remembers_how_far_the_clock_ran_before_it_was_put_back() {
+        let clock = Clock::default();
+        assert_eq!((clock.era(), clock.passed_since(0)), (0, None));
+        assert_eq!(clock.advance(Duration::days(1)), Ok(()));
+        let reached = clock.unix();
+        clock.reset();
+        assert_eq!(clock.era(), 1);
+        let passed = clock.passed_since(0).expect("era 0 has ended");
+        assert!(
+            (reached..reached + 2).contains(&passed),
+            "{passed} vs {reached}"
+        );
+        assert_eq!(clock.passed_since(1), None, "era 1 is the present one");
     }
 
     #[test]

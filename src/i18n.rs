@@ -97,6 +97,13 @@ impl Lang {
 /// The catalog keys page script uses; `base.html` hands them to `static/common.js` as JSON.
 pub const JS_KEYS: &[&str] = &[
     "js.copy",
+    "js.bytes",
+    "js.span.days_only",
+    "js.span.hours_only",
+    "js.span.minutes_only",
+    "js.compare.kept_range",
+    "js.compare.kept_busy",
+    "js.jwt.claim_reserved",
     "js.span.days",
     "js.span.hours",
     "js.span.minutes",
@@ -113,6 +120,7 @@ pub const JS_KEYS: &[&str] = &[
     "js.compare.holds_jwt",
     "js.compare.sends",
     "js.session.load_request",
+    "js.session.load_plans",
     "js.session.load_request_none",
     "js.session.load_bytes",
     "js.jwt.forged_accepted",

@@ -100,9 +100,9 @@
     seconds = Math.max(0, Math.floor(seconds));
     var days = Math.floor(seconds / 86400), hours = Math.floor((seconds % 86400) / 3600);
     var minutes = Math.floor((seconds % 3600) / 60), rest = seconds % 60;
-    if (days > 0) { return t("js.span.days", { days: days, hours: hours }); }
-    if (hours > 0) { return t("js.span.hours", { hours: hours, minutes: minutes }); }
-    return t("js.span.minutes", { minutes: minutes, seconds: rest });
+    if (days > 0) { return hours ? t("js.span.days", { days: days, hours: hours }) : t("js.span.days_only", { days: days }); }
+    if (hours > 0) { return minutes ? t("js.span.hours", { hours: hours, minutes: minutes }) : t("js.span.hours_only", { hours: hours }); }
+    return rest || !minutes ? t("js.span.minutes", { minutes: minutes, seconds: rest }) : t("js.span.minutes_only", { minutes: minutes });
   }
 
   // Time left until an expiry: "expires in 4 min 59 s", or "expired".

@@ -86,7 +86,7 @@
       if (renewed.status === 200) {
         localStorage.setItem("authlab.jwt.access", renewed.data.access);
         localStorage.setItem("authlab.jwt.refresh", renewed.data.refresh);
-      } else {
+      } else if (renewed.status === 401 || renewed.status === 0) {
         localStorage.removeItem("authlab.jwt.access");
         localStorage.removeItem("authlab.jwt.refresh");
       }
@@ -265,7 +265,9 @@
       run.disabled = false;
       var d = answer.data || {};
       if (answer.status !== 200) {
-        error.textContent = (d.logins && d.logins.join(" ")) || d.detail || lab.t("js.common.http_status", { status: answer.status });
+        error.textContent = answer.status === 400 ? lab.t("js.compare.kept_range")
+          : answer.status === 429 ? lab.t("js.compare.kept_busy")
+          : (d.detail || lab.t("js.common.http_status", { status: answer.status }));
         error.hidden = false;
         return;
       }

@@ -70,16 +70,25 @@
     return answer.status === 401 && messages && messages[0] && messages[0].message === "Token is expired";
   }
 
-  // Uses the refresh token for a new pair; false when the refresh token is refused too.
-  async function refreshPair() {
-    if (!refreshToken()) { return false; }
-    var answer = await call("POST", "/jwt/api/token/refresh", { refresh: refreshToken() });
-    if (answer.status === 200) {
-      setPair(answer.data.access, answer.data.refresh);
-      return true;
+  // Uses the refresh token for a new pair; false when the refresh token is refused too. One
+  // refresh at a time: a second caller waits for the first instead of spending the same token
+  // again (which, with no grace window, would count as reuse and end the family). Only a 401
+  // ends the pair; a busy or failing server leaves it as it is.
+  var refreshing = null;
+  function refreshPair() {
+    if (!refreshToken()) { return Promise.resolve(false); }
+    if (!refreshing) {
+      refreshing = (async function () {
+        var answer = await call("POST", "/jwt/api/token/refresh", { refresh: refreshToken() });
+        if (answer.status === 200) {
+          setPair(answer.data.access, answer.data.refresh);
+          return true;
+        }
+        if (answer.status === 401) { clearPair(); }
+        return false;
+      })().finally(function () { refreshing = null; });
     }
-    clearPair();
-    return false;
+    return refreshing;
   }
 
   // An authenticated call that refreshes once, by itself, when the access token has expired.
@@ -369,8 +378,9 @@
     var addRow = function (count, answer) {
       var tr = document.createElement("tr");
       if (!firstHeader) { firstHeader = answer.header_bytes; }
-      [String(count), answer.payload_bytes + " B", answer.token_bytes + " B", answer.header_bytes + " B",
-        "+" + (answer.header_bytes - firstHeader) + " B"].forEach(function (text) {
+      [String(count), lab.t("js.bytes", { n: answer.payload_bytes }), lab.t("js.bytes", { n: answer.token_bytes }),
+        lab.t("js.bytes", { n: answer.header_bytes }),
+        "+" + lab.t("js.bytes", { n: answer.header_bytes - firstHeader })].forEach(function (text) {
         var td = document.createElement("td");
         td.textContent = text;
         tr.appendChild(td);
@@ -398,6 +408,10 @@
       var name = byId("claim-name").value.trim();
       var raw = byId("claim-value").value;
       if (!name) { lab.show(byId("claims-result"), lab.t("js.jwt.claim_name_needed")); return; }
+      if (["token_type", "exp", "iat", "jti", "user_id", "nbf", "aud", "iss", "sub"].indexOf(name) >= 0) {
+        lab.show(byId("claims-result"), lab.t("js.jwt.claim_reserved", { name: name }));
+        return;
+      }
       var value;
       try { value = JSON.parse(raw); } catch (e) { value = raw; }
       var before = Object.assign({}, added);

@@ -46,6 +46,8 @@
       row.appendChild(td);
     });
     byId("load-costs").querySelector("tbody").appendChild(row);
+    // Why one cost stays flat and the other grows, in SQLite's own words.
+    lab.show(byId("load-plans"), lab.t("js.session.load_plans", { lookup: cost.lookup_plan, count: cost.count_plan }));
   }
 
   document.querySelectorAll("[data-load]").forEach(function (button) {
@@ -89,9 +91,10 @@
         if (moved.status !== 200) { lab.show(out, lab.t("js.lab.clock_failed")); return; }
         minutes += 20;
         status = (await fetch("/session/api/me", { credentials: "same-origin" })).status;
-        lab.show(out, lab.t("js.session.busy_progress", { hours: Math.floor(minutes / 60), minutes: minutes % 60, status: status }));
+        lab.show(out, lab.t("js.session.busy_progress", { span: lab.span(minutes * 60), status: status }));
       }
-      lab.show(out, lab.t("js.session.busy_done", { hours: Math.floor(minutes / 60), minutes: minutes % 60 }));
+      lab.show(out, lab.t("js.session.busy_done", { span: lab.span(minutes * 60) }));
+      refreshPanels();
     });
   }
 })();

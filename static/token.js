@@ -67,7 +67,9 @@
     if (info.row) {
       byId("token-row").hidden = false;
       byId("token-row-none").hidden = true;
-      byId("row-key").textContent = info.row.key;
+      var keyCell = byId("row-key");
+      keyCell.textContent = "";
+      keyCell.appendChild(lab.longValue(info.row.key, 12));
       byId("row-user").textContent = String(info.row.user_id);
       byId("row-created").textContent = lab.when(info.row.created);
       byId("row-age").textContent = lab.t("js.token.age", { span: lab.span(info.age_seconds) });

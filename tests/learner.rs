@@ -84,12 +84,52 @@ async fn an_expired_cookie_login_says_expired_and_stays_dead_when_the_clock_goes
         StatusCode::UNAUTHORIZED,
         "the browser was told to forget the expired login: back in real time it stays logged out"
     );
-    // A copy made before it expired is the signed cookie's lesson: nothing on the server can
-    // end it, so in real time again it is accepted — the page says so.
+    // A copy made before it expired stays dead too: the clock already ran past its expiry.
+    let (status, body) = body_of(app.get_with_cookie("/cookie/api/me", &copy).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["code"], "login_expired", "{body}");
+    // A login made after the clock went back lives its full lifetime.
+    let fresh = cookie_copy(&app).await;
     assert_eq!(
-        app.get_with_cookie("/cookie/api/me", &copy).await.status(),
+        app.get_with_cookie("/cookie/api/me", &fresh).await.status(),
         StatusCode::OK
     );
+}
+
+#[actix_web::test]
+async fn a_login_never_looked_at_while_it_expired_stays_dead_too() {
+    let app = spawn_app().await;
+    let cookie = cookie_copy(&app).await;
+    let res = app.session_login(&TestUser::ALICE).await;
+    let session = format!(
+        "sessionid={}",
+        cookie_value(&set_cookie(&res, "sessionid").expect("a session"))
+    );
+    // The clock runs a day ahead and back, with no request to either room in between.
+    app.advance_clock("1d").await;
+    let back = app.post_json("/lab/clock", &json!({"reset": true})).await;
+    assert_eq!(back.status(), StatusCode::OK);
+    for (path, credential) in [("/cookie/api/me", &cookie), ("/session/api/me", &session)] {
+        assert_eq!(
+            app.get_with_cookie(path, credential).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_tampered_session_cookie_is_a_refused_signature_not_an_unknown_session() {
+    let app = spawn_app().await;
+    let res = app.session_login(&TestUser::ALICE).await;
+    let value = cookie_value(&set_cookie(&res, "sessionid").expect("a session"));
+    let mut bytes = value.into_bytes();
+    let last = bytes.len() - 1;
+    bytes[last] = if bytes[last] == b'a' { b'b' } else { b'a' };
+    let tampered = format!("sessionid={}", String::from_utf8(bytes).expect("ascii"));
+    let (status, body) = body_of(app.get_with_cookie("/session/api/me", &tampered).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["code"], "signature_refused", "{body}");
 }
 
 #[actix_web::test]
@@ -188,12 +228,50 @@ async fn the_jwt_panel_keeps_showing_the_pair_just_logged_out() {
     assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
     assert!(rows[0]["blacklisted_at"].is_i64(), "{rows}");
 
-    // Expired too, it still names its user: only a token this server signed does.
-    app.advance_clock("2d").await;
+    // Only the exact token the server remembers opens its family, and only that family: the
+    // user's other logins stay out of view, and a changed token opens nothing.
+    let other = app.jwt_login(&TestUser::ALICE).await.json["refresh"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let rows = inspect(Some(refresh.clone())).await["refresh_rows"].clone();
-    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "one family: {rows}");
+    assert_ne!(rows[0]["jti"], json!(authlab_jti(&other)));
     let forged = format!("{}x", &refresh[..refresh.len() - 1]);
     assert_eq!(inspect(Some(forged)).await["refresh_rows"], json!([]));
+}
+
+/// The `jti` claim of a token (read, not verified).
+fn authlab_jti(token: &str) -> String {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap_or_default();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap_or_default();
+    serde_json::from_slice::<Value>(&bytes).unwrap_or_default()["jti"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[actix_web::test]
+async fn without_lab_controls_the_last_refresh_header_opens_nothing() {
+    let app = common::spawn_app_with(|s| s.no_lab = true).await;
+    let refresh = app.jwt_login(&TestUser::ALICE).await.json["refresh"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let rows = common::bare_client()
+        .get(app.url("/jwt/api/inspect"))
+        .header("X-Authlab-Last-Refresh", refresh)
+        .send()
+        .await
+        .expect("sent")
+        .json::<Value>()
+        .await
+        .expect("json")["refresh_rows"]
+        .clone();
+    assert_eq!(rows, json!([]));
 }
 
 fn bearer(token: &str) -> Vec<u8> {
@@ -241,6 +319,16 @@ async fn each_claim_the_learner_adds_makes_a_valid_token_longer() {
     assert_eq!(claims.status, 200, "a valid token, signed by this server");
     assert_eq!(claims.json["claims"]["role"], "admin");
     assert_eq!(claims.json["claims"]["user_id"], "1");
+    // Longer, never longer-lived: the presented token's exp, iat and jti are kept.
+    let presented = app
+        .api("GET", "/jwt/api/claims", Some(&bearer(&access)), Body::None)
+        .await;
+    for claim in ["exp", "iat", "jti"] {
+        assert_eq!(
+            claims.json["claims"][claim], presented.json["claims"][claim],
+            "{claim}"
+        );
+    }
     let me = app
         .api("GET", "/jwt/api/me", Some(&bearer(token)), Body::None)
         .await;
@@ -348,6 +436,15 @@ async fn the_load_lab_measures_what_grows_beside_what_stays_flat_and_changes_not
     for field in ["lookup_us", "count_ms", "end_all_ms"] {
         assert!(loaded[field].as_f64().is_some(), "{field}: {loaded}");
     }
+    // Why one cost stays flat and the other grows, in SQLite's own plan: the read searches the
+    // key's index (one row at any size); counting them all scans every row.
+    let lookup = loaded["lookup_plan"].as_str().unwrap_or_default();
+    assert!(
+        lookup.contains("SEARCH") && lookup.contains("INDEX"),
+        "{lookup}"
+    );
+    let count = loaded["count_plan"].as_str().unwrap_or_default();
+    assert!(count.contains("SCAN"), "{count}");
     assert_eq!(
         app.query_one::<i64>("SELECT COUNT(*) FROM sessions"),
         5000,
@@ -371,7 +468,7 @@ async fn n_logins_show_what_each_scheme_keeps_per_user() {
     assert_eq!(app.user_count(), users, "the throwaway user is gone");
     assert_eq!(app.query_one::<i64>("SELECT COUNT(*) FROM sessions"), 0);
 
-    for logins in [0, 21] {
+    for logins in [0, 11] {
         let res = app
             .post_json("/lab/kept", &json!({ "logins": logins }))
             .await;

@@ -82,7 +82,7 @@ pub fn browser_cookie(
 
 /// `{"key": "<json text>"}` as an indented object whose entries are the values they encode
 /// (an entry that is not JSON text stays the string it is); `None` when it is not an object.
-fn structure_of(readable: &str) -> Option<String> {
+pub fn structure_of(readable: &str) -> Option<String> {
     let serde_json::Value::Object(entries) = serde_json::from_str(readable).ok()? else {
         return None;
     };

@@ -103,6 +103,7 @@ pub async fn login(
     let login = Login {
         user: card,
         issued_at,
+        era: state.clock.era(),
         seal,
     };
     session

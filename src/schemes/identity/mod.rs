@@ -20,7 +20,7 @@ pub use pages::{
     LandingQuery, LandingView, MeQuery, MeView, NoFields, RoomPages, UsernameForm, routes,
 };
 pub use replay::{ReplayRequest, check_cookie_value};
-pub use signed_in::{Absent, MaybeSignedIn, SignedIn};
+pub use signed_in::{Absent, MaybeSignedIn, SignedIn, signed_value};
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
@@ -90,6 +90,10 @@ struct Login {
     user: UserCard,
     /// Login time, lab clock, Unix seconds.
     issued_at: i64,
+    /// The lab clock's era at login ([`crate::clock::Clock::era`]): a login that expired in an
+    /// era since ended stays expired when the clock is put back.
+    #[serde(default)]
+    era: u64,
     /// Sealed rooms only: see [`seal`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     seal: Option<String>,

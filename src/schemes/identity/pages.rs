@@ -123,11 +123,15 @@ async fn landing<P: RoomPages>(
     signed_in: MaybeSignedIn,
     query: web::Query<LandingQuery>,
 ) -> Result<HttpResponse, AppError> {
+    // A cookie was sent but holds no live login: the page says what happened to it.
+    let error = signed_in
+        .refused()
+        .map(|code| crate::i18n::Lang::of(&req).t(&format!("js.refusal.{code}")));
     let view = LandingView {
         signed_in: signed_in.0,
         query: query.into_inner(),
         email: String::new(),
-        error: None,
+        error,
     };
     P::landing(&req, &db, &state, view).await
 }

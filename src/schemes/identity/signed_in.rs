@@ -21,6 +21,7 @@ pub struct SignedIn {
     pub issued_at: i64,
     /// When this identity ends (lab clock, Unix seconds).
     pub expires_at: i64,
+    era: u64,
     seal: Option<String>,
     identity: Identity,
     pub(super) session: Session,
@@ -44,7 +45,7 @@ pub enum Absent {
     /// No cookie of this room was sent.
     NotProvided,
     /// The cookie was sent, but its signature was refused: it was edited, or signed with a key
-    /// this server does not hold (the cookie room), so actix-session dropped it.
+    /// this server does not hold, so actix-session dropped it.
     SignatureRefused,
     /// The cookie was sent, but its session id is not on the server: logged out, revoked,
     /// swept or expired (the session room).
@@ -78,7 +79,7 @@ impl Absent {
                 "The cookie's signature was refused: it was changed, or signed with another key."
             }
             Absent::UnknownSession => {
-                "This session id is not on the server: it was logged out, revoked or has expired."
+                "This session id is not on the server: it was logged out, revoked or has expired, or its account was deactivated."
             }
             Absent::NoLogin => "The cookie was read, but nobody is logged in with it.",
             Absent::KeyRotated => {
@@ -122,23 +123,31 @@ impl SignedIn {
         }
         let session = req.get_session();
         let Some(login) = session.get::<Login>(LOGIN).ok().flatten() else {
-            // actix-session hands over an empty state for a cookie it could not use.
-            return Err(match session.entries().is_empty() {
-                false => Absent::NoLogin,
-                true if room.sealed => Absent::SignatureRefused,
-                true => Absent::UnknownSession,
+            // actix-session hands over an empty state for a cookie it could not use: either its
+            // signature failed, or (sessions) its key names no live row.
+            return Err(if !session.entries().is_empty() {
+                Absent::NoLogin
+            } else if signed_value(req, room, state).is_none() {
+                Absent::SignatureRefused
+            } else if room.sealed {
+                Absent::NoLogin
+            } else {
+                Absent::UnknownSession
             });
         };
         let identity = req.get_identity().map_err(|_| Absent::NoLogin)?;
         Self::holds(room, state, &identity, &login)?;
         let expires_at = login.issued_at + (room.lifetime)(&state.settings).num_seconds();
-        if state.clock.unix() >= expires_at {
+        // Expired now, or at some moment the lab clock already reached before it was put back.
+        let passed = state.clock.passed_since(login.era).unwrap_or(i64::MIN);
+        if state.clock.unix().max(passed) >= expires_at {
             identity.logout();
             return Err(Absent::Expired);
         }
         Ok(SignedIn {
             user: login.user,
             issued_at: login.issued_at,
+            era: login.era,
             expires_at,
             seal: login.seal,
             identity,
@@ -180,6 +189,7 @@ impl SignedIn {
         Login {
             user,
             issued_at: self.issued_at,
+            era: self.era,
             seal: self.seal.clone(),
         }
     }
@@ -217,4 +227,18 @@ impl FromRequest for MaybeSignedIn {
             Err(why) => MaybeSignedIn(None, Some(why)),
         }))
     }
+}
+
+/// The value inside the room cookie this request sent, when its signature holds (the key is
+/// derived for the cookie's name from the never-rotated signing key); `None` otherwise.
+pub fn signed_value(req: &HttpRequest, room: &Room, state: &AppState) -> Option<String> {
+    let cookie = req.cookie(room.cookie_name)?;
+    let mut jar = actix_web::cookie::CookieJar::new();
+    jar.add_original(cookie);
+    jar.signed(&crate::keys::Keys::derive(
+        &state.keys().signing,
+        room.cookie_name,
+    ))
+    .get(room.cookie_name)
+    .map(|c| c.value().to_owned())
 }

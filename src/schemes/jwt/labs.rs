@@ -42,9 +42,10 @@ pub(super) fn mount(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// `POST /jwt/api/lab/claims` `{"claims": {...}}`, with `Authorization: Bearer <access>`: a
-/// new access token for the same user, signed by this server, carrying the learner's claims
-/// beside simplejwt's own; with its size, and the size of the header that would carry it.
+/// `POST /jwt/api/lab/claims` `{"claims": {...}}`, with `Authorization: Bearer <access>`: the
+/// same access token (same user, `exp`, `iat` and `jti`), signed again by this server with the
+/// learner's claims beside simplejwt's own; with its size, and the size of the header that
+/// would carry it.
 async fn with_claims(
     auth: JwtUser,
     state: web::Data<AppState>,
@@ -74,12 +75,15 @@ async fn with_claims(
             "A claim needs a name (got {name:?})."
         )));
     }
-    let own = Claims::new(
-        Kind::Access,
-        auth.user.id,
-        state.clock.unix(),
-        state.settings.access_ttl.get().num_seconds(),
-    );
+    // The presented token's own time claims and id: the lab makes a longer token, never one
+    // that lives longer (a token swapped for a fresh one again and again would outlive logout).
+    let own = Claims {
+        token_type: Kind::Access,
+        exp: auth.token.exp(),
+        iat: auth.token.iat().unwrap_or_else(|| state.clock.unix()),
+        jti: auth.token.jti(),
+        user_id: auth.user.id.to_string(),
+    };
     let mut payload = match serde_json::to_value(&own) {
         Ok(Value::Object(map)) => map,
         _ => return Err(AppError::Internal(anyhow::anyhow!("claims are an object"))),
@@ -122,17 +126,11 @@ async fn default_user(
     let emails = db
         .run(move |c| users::emails_with_username(c, &name, 2))
         .await??;
-    if emails.len() > 1 {
-        // The default model's username is unique; authlab's custom model logs in by e-mail and
-        // lets two people share a name — one of the reasons the notes customise it.
-        return Err(AppError::Invalid(json!({ "username": [
-            "Two accounts share this username: Django's default user model would not allow it. Log in by e-mail, or pick a user whose name is their own."
-        ] })));
-    }
+    let shared = emails.len() > 1;
     // An unknown username is checked like an unknown e-mail: the same work, the same answer.
     let email = emails.into_iter().next().unwrap_or(username);
     let client = req.peer_addr().map(|a| a.ip());
-    match authenticate(
+    let checked = authenticate(
         &db,
         &state.throttle,
         &state.clock,
@@ -140,8 +138,14 @@ async fn default_user(
         &password,
         client,
     )
-    .await
-    {
+    .await;
+    match checked {
+        // The default model's username is unique; authlab's custom model logs in by e-mail and
+        // lets two people share a name — one of the reasons the notes customise it. Said only
+        // to whoever knows the password, after the throttle and the hash.
+        Ok(_) if shared => Err(AppError::Invalid(json!({ "username": [
+            "Two accounts share this username: Django's default user model would not allow it. Log in by e-mail, or pick a user whose name is their own."
+        ] }))),
         Ok(user) => issue_pair(&db, &state, user).await,
         Err(LoginError::InvalidCredentials) => Err(AppError::unauthorized(
             "No active account found with the given credentials",

@@ -414,20 +414,28 @@ async fn inspect(
     db: Db,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Inspect>, AppError> {
-    // Logged out, the page still names the pair it held last, so the row just blacklisted stays
-    // in view: a token this server signed proves whose rows they are, expired or not.
-    let user_id = auth.0.as_ref().map(|a| a.user.id).or_else(|| {
-        req.headers()
+    // Logged out, the page (lab controls on) still names the refresh token it held last, so the
+    // row just blacklisted stays in view: only the exact token the server remembers opens its
+    // own family's rows, nothing else of the user's.
+    let user_id = auth.0.as_ref().map(|a| a.user.id);
+    let last_refresh = match (&auth.0, state.settings.lab_enabled()) {
+        (None, true) => req
+            .headers()
             .get(LAST_REFRESH_HEADER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|token| claims::signed_user_id(token.trim(), &state.keys().jwt))
-    });
+            .map(|token| token.trim().to_owned()),
+        _ => None,
+    };
     let access_jti = auth.0.as_ref().map(|a| a.token.jti());
     let (refresh_rows, totals, access_rows) = db
         .run(move |c| -> rusqlite::Result<_> {
-            let rows = match user_id {
-                Some(id) => store::for_user(c, id, 20)?,
-                None => Vec::new(),
+            let rows = match (user_id, last_refresh) {
+                (Some(id), _) => store::for_user(c, id, 20)?,
+                (None, Some(token)) => match claims::unverified_jti(&token) {
+                    Some(jti) => store::family_of_token(c, &jti, &token, 20)?,
+                    None => Vec::new(),
+                },
+                (None, None) => Vec::new(),
             };
             let access_rows = match access_jti {
                 Some(jti) => store::rows_with_jti(c, &jti)?,

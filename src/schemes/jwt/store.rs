@@ -290,6 +290,35 @@ pub struct RefreshRow {
     pub blacklisted_at: Option<i64>,
 }
 
+fn refresh_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RefreshRow> {
+    Ok(RefreshRow {
+        jti: r.get(0)?,
+        family: r.get(1)?,
+        created_at: r.get(2)?,
+        expires_at: r.get(3)?,
+        used_at: r.get(4)?,
+        blacklisted_at: r.get(5)?,
+    })
+}
+
+/// The refresh tokens of the family of the token remembered under `jti`, newest first, when the
+/// server remembers exactly `token` under it (the JWT page's panel after logout); none otherwise.
+pub fn family_of_token(
+    c: &Connection,
+    jti: &str,
+    token: &str,
+    limit: i64,
+) -> rusqlite::Result<Vec<RefreshRow>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT o.jti, o.family, o.created_at, o.expires_at, o.used_at, b.blacklisted_at
+         FROM jwt_outstanding o LEFT JOIN jwt_blacklisted b ON b.outstanding_id = o.id
+         WHERE o.family = (SELECT family FROM jwt_outstanding WHERE jti = ?1 AND token = ?2)
+         ORDER BY o.id DESC LIMIT ?3",
+    )?;
+    stmt.query_map(params![jti, token, limit], refresh_row)?
+        .collect()
+}
+
 /// The user's refresh tokens, newest first.
 pub fn for_user(c: &Connection, user_id: i64, limit: i64) -> rusqlite::Result<Vec<RefreshRow>> {
     let mut stmt = c.prepare_cached(
@@ -297,17 +326,8 @@ pub fn for_user(c: &Connection, user_id: i64, limit: i64) -> rusqlite::Result<Ve
          FROM jwt_outstanding o LEFT JOIN jwt_blacklisted b ON b.outstanding_id = o.id
          WHERE o.user_id = ?1 ORDER BY o.id DESC LIMIT ?2",
     )?;
-    stmt.query_map(params![user_id, limit], |r| {
-        Ok(RefreshRow {
-            jti: r.get(0)?,
-            family: r.get(1)?,
-            created_at: r.get(2)?,
-            expires_at: r.get(3)?,
-            used_at: r.get(4)?,
-            blacklisted_at: r.get(5)?,
-        })
-    })?
-    .collect()
+    stmt.query_map(params![user_id, limit], refresh_row)?
+        .collect()
 }
 
 /// Rows the server keeps: outstanding and blacklisted refresh tokens.
@@ -339,12 +359,12 @@ pub fn totals(c: &Connection) -> rusqlite::Result<Totals> {
     )
 }
 
-/// The rows and bytes the server keeps for one user's refresh tokens (access tokens: nothing).
+/// The rows the server keeps for one user's refresh tokens (access tokens: none), and the bytes
+/// of what they store (jti, family, the token).
 pub fn kept_for_user(c: &Connection, user_id: i64) -> rusqlite::Result<(i64, i64)> {
     c.prepare_cached(
         "SELECT COUNT(*),
-                COALESCE(SUM(LENGTH(o.jti) + LENGTH(o.family) + LENGTH(o.token) + 40
-                             + CASE WHEN b.id IS NULL THEN 0 ELSE 24 END), 0)
+                COALESCE(SUM(LENGTH(o.jti) + LENGTH(o.family) + LENGTH(o.token)), 0)
          FROM jwt_outstanding o LEFT JOIN jwt_blacklisted b ON b.outstanding_id = o.id
          WHERE o.user_id = ?1",
     )?

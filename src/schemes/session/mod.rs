@@ -11,7 +11,7 @@ use actix_identity::IdentityMiddleware;
 use actix_session::SessionExt;
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
-use actix_web::cookie::{CookieJar, SameSite, time};
+use actix_web::cookie::{SameSite, time};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -89,12 +89,7 @@ pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState, pool: &Pool) {
 
 /// The session key inside this request's (signed) `sessionid` cookie, if its signature holds.
 pub fn current_key(req: &HttpRequest, state: &AppState) -> Option<String> {
-    let cookie = req.cookie(ROOM.cookie_name)?;
-    let mut jar = CookieJar::new();
-    jar.add_original(cookie);
-    jar.signed(&Keys::derive(&state.keys().signing, ROOM.cookie_name))
-        .get(ROOM.cookie_name)
-        .map(|c| c.value().to_owned())
+    identity::signed_value(req, &ROOM, state)
 }
 
 /// Browser and wire panels: what the request itself carries (no query).
@@ -124,6 +119,8 @@ fn client_panels(req: &HttpRequest, state: &AppState) -> ClientPanels {
 pub struct ServerPanel {
     /// This request's row, as stored (key and state included).
     pub current: Option<SessionRow>,
+    /// That row's state as the structure it is (actix-session's JSON texts unwrapped).
+    pub current_structure: Option<String>,
     /// The signed-in user's other live sessions (no keys).
     pub others: Vec<SessionRow>,
     /// The whole table.
@@ -200,6 +197,10 @@ async fn server_data(
             None => None,
         };
         Ok(ServerPanel {
+            current_structure: current
+                .as_ref()
+                .and_then(|row| row.state.as_deref())
+                .and_then(crate::schemes::panels::structure_of),
             current,
             others,
             totals: store::totals(c, now)?,

@@ -422,7 +422,7 @@ pub fn clear_load(c: &Connection) -> rusqlite::Result<usize> {
 /// What the server-load lab measures on this server, at the table's present size: the cost of
 /// one request (a session read by key), which stays flat, beside the costs that grow with every
 /// session the server keeps.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LoadCost {
     /// Rows, live rows and bytes of session data.
     pub totals: Totals,
@@ -436,6 +436,20 @@ pub struct LoadCost {
     /// Ending every load-lab session at once, as a sweep does when they all expire (one
     /// `DELETE`, then rolled back so nothing is lost), in ms.
     pub end_all_ms: f64,
+    /// SQLite's plan for the per-request read: a search through the `session_key` index, one
+    /// row whatever the table's size.
+    pub lookup_plan: String,
+    /// SQLite's plan for counting them all: a scan of every row.
+    pub count_plan: String,
+}
+
+/// SQLite's query plan for `sql`, its steps joined (`SEARCH s USING INDEX …`).
+fn plan(c: &Connection, sql: &str) -> rusqlite::Result<String> {
+    let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let steps: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(3))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(steps.join("; "))
 }
 
 /// Measures [`LoadCost`]. Nothing is changed: the `DELETE` runs inside a savepoint that is
@@ -468,7 +482,11 @@ pub fn measure_load(c: &Connection, now: i64) -> rusqlite::Result<LoadCost> {
         params![LOAD_LAB_AGENT],
     );
     let end_all_ms = ms(started);
-    c.execute_batch("ROLLBACK TO measure_load; RELEASE measure_load")?;
+    if let Err(e) = c.execute_batch("ROLLBACK TO measure_load; RELEASE measure_load") {
+        // Never hand a pooled connection back inside a write transaction.
+        let _ = c.execute_batch("ROLLBACK");
+        return Err(e);
+    }
     deleted?;
 
     let file_bytes = c.query_row(
@@ -482,14 +500,24 @@ pub fn measure_load(c: &Connection, now: i64) -> rusqlite::Result<LoadCost> {
         lookup_us,
         count_ms,
         end_all_ms,
+        lookup_plan: plan(
+            c,
+            "SELECT s.state, s.last_seen_at FROM sessions s LEFT JOIN users u ON u.id = s.user_id
+             WHERE s.session_key = 'k' AND s.expires_at > 0 AND (s.user_id IS NULL OR u.is_active = 1)",
+        )?,
+        count_plan: plan(
+            c,
+            "SELECT COUNT(*), SUM(LENGTH(state)) FROM sessions",
+        )?,
     })
 }
 
-/// The rows and bytes the server keeps for one user's sessions (the compare page's "N logins").
+/// The rows the server keeps for one user's sessions, and the bytes of what they store (key,
+/// state, user agent; SQLite's own overhead not counted) — the compare page's "N logins".
 pub fn kept_for_user(c: &Connection, user_id: i64) -> rusqlite::Result<(i64, i64)> {
     c.prepare_cached(
         "SELECT COUNT(*),
-                COALESCE(SUM(LENGTH(session_key) + LENGTH(state) + IFNULL(LENGTH(user_agent), 0) + 32), 0)
+                COALESCE(SUM(LENGTH(session_key) + LENGTH(state) + IFNULL(LENGTH(user_agent), 0)), 0)
          FROM sessions WHERE user_id = ?1",
     )?
     .query_row(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))

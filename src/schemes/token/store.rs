@@ -72,10 +72,11 @@ pub fn count(c: &Connection) -> rusqlite::Result<i64> {
     c.query_row("SELECT COUNT(*) FROM authtoken_token", [], |r| r.get(0))
 }
 
-/// The rows and bytes the server keeps for one user's key: one row however often they log in.
+/// The rows the server keeps for one user's key (one however often they log in), and the bytes
+/// of the key stored.
 pub fn kept_for_user(c: &Connection, user_id: i64) -> rusqlite::Result<(i64, i64)> {
     c.prepare_cached(
-        "SELECT COUNT(*), COALESCE(SUM(LENGTH(key) + 16), 0) FROM authtoken_token WHERE user_id = ?1",
+        "SELECT COUNT(*), COALESCE(SUM(LENGTH(key)), 0) FROM authtoken_token WHERE user_id = ?1",
     )?
     .query_row(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))
 }
