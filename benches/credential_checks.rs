@@ -60,7 +60,8 @@ fn database(rows: usize) -> (tempfile::TempDir, authlab::db::Pool) {
         }
     }
     conn.execute_batch("COMMIT").expect("commit");
-    store::create_load(&conn, rows, 1_000, 86_400 * 365).expect("sessions");
+    authlab::schemes::session::load::create_load(&conn, rows, 1_000, 86_400 * 365)
+        .expect("sessions");
     conn.execute(
         "INSERT INTO sessions (session_key, state, user_id, created_at, last_seen_at, expires_at) VALUES ('probe', ?1, 1, 1000, 1000, 99999999999)",
         params![STATE],

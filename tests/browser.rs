@@ -8,7 +8,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TestApp, spawn_app};
+use common::{TestApp, TestUser, spawn_app};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
@@ -232,7 +232,7 @@ async fn switching_language_from_the_navigation_changes_the_page() {
 async fn cookie_login_in_browser(browser: &Browser, app: &TestApp) {
     browser.goto(app, "/cookie").await;
     browser.fill("#email", "alice@example.com").await;
-    browser.fill("#password", "alice-pass-123").await;
+    browser.fill("#password", TestUser::ALICE.password).await;
     browser.click("#submit").await;
 }
 
@@ -339,7 +339,7 @@ async fn the_tamper_lab_makes_alice_bob_on_the_naive_route_and_nobody_on_the_sig
 async fn session_login_in_browser(browser: &Browser, app: &TestApp) {
     browser.goto(app, "/session").await;
     browser.fill("#email", "alice@example.com").await;
-    browser.fill("#password", "alice-pass-123").await;
+    browser.fill("#password", TestUser::ALICE.password).await;
     browser.click("#submit").await;
     browser.text_of("#who").await;
 }
@@ -425,7 +425,7 @@ async fn token_login_keeps_the_key_in_local_storage_and_regenerate_kills_the_old
     let browser = Browser::start().await;
     browser.goto(&app, "/token").await;
     browser.fill("#email", "alice@example.com").await;
-    browser.fill("#password", "alice-pass-123").await;
+    browser.fill("#password", TestUser::ALICE.password).await;
     browser.click("#submit").await;
     wait_for_text(&browser, "#token-who", "alice@example.com").await;
 
@@ -462,7 +462,7 @@ async fn after_a_script_login_the_form_is_gone_and_the_second_device_lab_has_its
     for (page, who) in [("/token", "#token-who"), ("/jwt", "#jwt-who")] {
         browser.goto(&app, page).await;
         browser.fill("#email", "alice@example.com").await;
-        browser.fill("#password", "alice-pass-123").await;
+        browser.fill("#password", TestUser::ALICE.password).await;
         browser.click("#submit").await;
         wait_for_text(&browser, who, "alice@example.com").await;
         let form = browser
@@ -477,7 +477,9 @@ async fn after_a_script_login_the_form_is_gone_and_the_second_device_lab_has_its
     }
     browser.goto(&app, "/token").await;
     wait_for_text(&browser, "#token-who", "alice@example.com").await;
-    browser.fill("#device-password", "alice-pass-123").await;
+    browser
+        .fill("#device-password", TestUser::ALICE.password)
+        .await;
     browser.click("#device-login").await;
     let answer = wait_for_text(&browser, "#device-result", "same").await;
     assert!(answer.contains("same key"), "{answer}");
@@ -493,7 +495,7 @@ async fn the_jwt_page_decodes_the_tokens_counts_down_and_refreshes_by_itself() {
     let browser = Browser::start().await;
     browser.goto(&app, "/jwt").await;
     browser.fill("#email", "alice@example.com").await;
-    browser.fill("#password", "alice-pass-123").await;
+    browser.fill("#password", TestUser::ALICE.password).await;
     browser.click("#submit").await;
     wait_for_text(&browser, "#jwt-who", "alice@example.com").await;
 
@@ -520,8 +522,7 @@ async fn the_jwt_page_decodes_the_tokens_counts_down_and_refreshes_by_itself() {
     );
     let refresh_left = browser.text_of("#countdown-refresh").await;
     assert!(
-        refresh_left.starts_with("expires in 23 h 59 min")
-            || refresh_left == "expires in 1 d",
+        refresh_left.starts_with("expires in 23 h 59 min") || refresh_left == "expires in 1 d",
         "a day reads in hours: {refresh_left}"
     );
     let first_access: String = browser
@@ -587,7 +588,7 @@ async fn two_tabs_refreshing_together_stay_logged_in_and_a_late_replay_ends_the_
     );
     browser.goto(&app, "/jwt?lang=en").await;
     browser.fill("#email", "alice@example.com").await;
-    browser.fill("#password", "alice-pass-123").await;
+    browser.fill("#password", TestUser::ALICE.password).await;
     browser.click("#submit").await;
     wait_for_text(&browser, "#jwt-who", "alice@example.com").await;
 
@@ -618,7 +619,7 @@ async fn two_tabs_refreshing_together_stay_logged_in_and_a_late_replay_ends_the_
 
 async fn login_everywhere_in_browser(browser: &Browser, app: &TestApp) {
     browser.goto(app, "/compare").await;
-    browser.fill("#password", "alice-pass-123").await;
+    browser.fill("#password", TestUser::ALICE.password).await;
     browser.click("#login-all-submit").await;
     for slug in ["cookie", "session", "token", "jwt"] {
         wait_for_text(browser, &format!("#col-{slug}-who"), "alice@example.com").await;
@@ -720,7 +721,7 @@ async fn the_jwt_panels_follow_the_pair_through_a_refresh_by_itself_and_keep_the
     let browser = Browser::start().await;
     browser.goto(&app, "/jwt").await;
     browser.fill("#email", "alice@example.com").await;
-    browser.fill("#password", "alice-pass-123").await;
+    browser.fill("#password", TestUser::ALICE.password).await;
     browser.click("#submit").await;
     wait_for_text(&browser, "#jwt-who", "alice@example.com").await;
     let first = stored(&browser, "authlab.jwt.access").await;
@@ -801,7 +802,7 @@ async fn the_hijack_lab_ends_with_the_stolen_copy_refused_in_the_page_s_language
     let browser = Browser::start().await;
     browser.goto(&app, "/session?lang=ko").await;
     browser.fill("#email", "alice@example.com").await;
-    browser.fill("#password", "alice-pass-123").await;
+    browser.fill("#password", TestUser::ALICE.password).await;
     browser.click("#submit").await;
     wait_for_text(&browser, "#who", "alice@example.com").await;
     browser.click("#stolen-keep").await;

@@ -36,7 +36,7 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/lab/second-server")
             .guard(lab_only())
-            .post(crate::pages::matrix::second_server),
+            .post(crate::pages::second_server::second_server),
     )
     .service(
         web::resource("/lab/kept")

@@ -8,6 +8,7 @@ pub mod home;
 pub mod kept;
 pub mod lab;
 pub mod matrix;
+pub mod second_server;
 pub mod signup;
 pub mod sweep;
 pub mod users;

@@ -25,25 +25,23 @@ pub struct TestUser {
 }
 
 impl TestUser {
-    pub const ALICE: TestUser = TestUser {
-        id: 1,
-        email: "alice@example.com",
-        username: "alice",
-        password: "alice-pass-123",
-    };
-    pub const BOB: TestUser = TestUser {
-        id: 2,
-        email: "bob@example.com",
-        username: "bob",
-        password: "bob-pass-123",
-    };
-    /// Inactive: every login is refused.
-    pub const CAROL: TestUser = TestUser {
-        id: 3,
-        email: "carol@example.com",
-        username: "carol",
-        password: "carol-pass-123",
-    };
+    /// alice: active. The demo users' addresses and passwords come from the one list the
+    /// server seeds them from (`authlab::users::demo::DEMO_USERS`).
+    pub const ALICE: TestUser = TestUser::demo(0, 1);
+    /// bob: active.
+    pub const BOB: TestUser = TestUser::demo(1, 2);
+    /// carol: inactive, so every login is refused.
+    pub const CAROL: TestUser = TestUser::demo(2, 3);
+
+    const fn demo(index: usize, id: i64) -> TestUser {
+        let (email, username, password, _active) = authlab::users::demo::DEMO_USERS[index];
+        TestUser {
+            id,
+            email,
+            username,
+            password,
+        }
+    }
 }
 
 /// A running authlab and a client with its own cookie jar (one browser).
@@ -485,4 +483,110 @@ pub fn queries_in(timing: &str) -> u32 {
         .filter_map(|n| n.parse().ok())
         .last()
         .expect("a query count")
+}
+
+/// A client of one scheme, as crates.io's test harness has one per kind of user: it logs in
+/// the way that scheme's clients do and sends its credential the way they do, over the same
+/// request helpers ([`TestApp::api`], [`TestApp::get_with_cookie`]).
+pub trait SchemeClient: Sized {
+    /// The scheme's slug, for messages.
+    const SCHEME: &'static str;
+    /// Logs `user` in.
+    async fn login(app: &TestApp, user: &TestUser) -> Self;
+    /// `GET <scheme>/api/me` with the credential.
+    async fn me(&self, app: &TestApp) -> Answer;
+}
+
+/// The signed-cookie scheme: the `authlab_cookie` its login set.
+pub struct CookieClient {
+    /// `authlab_cookie=…`, as a browser sends it.
+    pub cookie: String,
+}
+
+/// The server-side session scheme: the `sessionid` its login set.
+pub struct SessionClient {
+    /// `sessionid=…`, as a browser sends it.
+    pub cookie: String,
+}
+
+/// The DRF token scheme: the key its login answered.
+pub struct TokenClient {
+    /// The 40-hex key.
+    pub key: String,
+}
+
+/// The JWT scheme: the pair its login answered.
+pub struct JwtClient {
+    /// The access token.
+    pub access: String,
+    /// The refresh token.
+    pub refresh: String,
+}
+
+/// `name=value` of the cookie `res` set.
+fn cookie_pair(res: &Response, name: &str) -> String {
+    format!(
+        "{name}={}",
+        cookie_value(&set_cookie(res, name).unwrap_or_default())
+    )
+}
+
+impl SchemeClient for CookieClient {
+    const SCHEME: &'static str = "cookie";
+    async fn login(app: &TestApp, user: &TestUser) -> Self {
+        CookieClient {
+            cookie: cookie_pair(&app.cookie_login(user).await, "authlab_cookie"),
+        }
+    }
+    async fn me(&self, app: &TestApp) -> Answer {
+        answer_of(app.get_with_cookie("/cookie/api/me", &self.cookie).await).await
+    }
+}
+
+impl SchemeClient for SessionClient {
+    const SCHEME: &'static str = "session";
+    async fn login(app: &TestApp, user: &TestUser) -> Self {
+        SessionClient {
+            cookie: cookie_pair(&app.session_login(user).await, "sessionid"),
+        }
+    }
+    async fn me(&self, app: &TestApp) -> Answer {
+        answer_of(app.get_with_cookie("/session/api/me", &self.cookie).await).await
+    }
+}
+
+impl SchemeClient for TokenClient {
+    const SCHEME: &'static str = "token";
+    async fn login(app: &TestApp, user: &TestUser) -> Self {
+        let body =
+            serde_json::json!({"username": user.email, "password": user.password}).to_string();
+        let answer = app
+            .api("POST", "/token/api/login", None, Body::Json(&body))
+            .await;
+        TokenClient {
+            key: answer.json["token"].as_str().unwrap_or_default().to_owned(),
+        }
+    }
+    async fn me(&self, app: &TestApp) -> Answer {
+        let header = format!("Token {}", self.key);
+        app.api("GET", "/token/api/me", Some(header.as_bytes()), Body::None)
+            .await
+    }
+}
+
+impl SchemeClient for JwtClient {
+    const SCHEME: &'static str = "jwt";
+    async fn login(app: &TestApp, user: &TestUser) -> Self {
+        let answer = app.jwt_login(user).await;
+        let text = |field: &str| answer.json[field].as_str().unwrap_or_default().to_owned();
+        JwtClient {
+            access: text("access"),
+            refresh: text("refresh"),
+        }
+    }
+    async fn me(&self, app: &TestApp) -> Answer {
+        let header = format!("Bearer {}", self.access);
+        app.api("GET", "/jwt/api/me", Some(header.as_bytes()), Body::None)
+            .await
+    }
 }

@@ -45,14 +45,14 @@ pub(super) fn mount(cfg: &mut web::ServiceConfig) {
 }
 
 /// `POST /session/lab/load/measure`: what a request costs and what the stored sessions cost, at
-/// the table's present size, measured now on this server ([`store::LoadCost`]).
+/// the table's present size, measured now on this server ([`super::load::LoadCost`]).
 async fn measure(
     db: Db,
     state: web::Data<AppState>,
     _json_only: web::Json<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.unix();
-    let cost = db.run(move |c| store::measure_load(c, now)).await??;
+    let cost = db.run(move |c| super::load::measure_load(c, now)).await??;
     Ok(HttpResponse::Ok().json(cost))
 }
 
@@ -91,7 +91,7 @@ async fn load(
     let now = state.clock.unix();
     let ttl = state.settings.session_idle.get().num_seconds();
     let created = db
-        .run(move |c| store::create_load(c, count, now, ttl))
+        .run(move |c| super::load::create_load(c, count, now, ttl))
         .await??;
     let totals = db.run(move |c| store::totals(c, now)).await??;
     Ok(HttpResponse::Ok().json(json!({ "created": created, "totals": totals })))
@@ -104,7 +104,7 @@ async fn clear(
     _json_only: web::Json<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.unix();
-    let removed = db.run(store::clear_load).await??;
+    let removed = db.run(super::load::clear_load).await??;
     let totals = db.run(move |c| store::totals(c, now)).await??;
     Ok(HttpResponse::Ok().json(json!({ "removed": removed, "totals": totals })))
 }

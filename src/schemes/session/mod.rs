@@ -5,6 +5,7 @@
 //! the app clock; revoking a row ends that login everywhere at once.
 
 mod labs;
+pub mod load;
 pub mod store;
 
 use actix_identity::IdentityMiddleware;

@@ -1,6 +1,6 @@
 //! The shared pages through the real server: overview, sign-up, users, errors, the lab clock.
 
-mod common;
+use crate::common;
 
 use common::{TestUser, spawn_app, spawn_app_on, spawn_app_with};
 use reqwest::StatusCode;

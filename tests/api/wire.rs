@@ -3,9 +3,9 @@
 //! multipart bodies, `OPTIONS`, `Accept` negotiation, declared charsets, JSON-like media types and
 //! two `Authorization` headers.
 
-mod common;
+use crate::common;
 
-use common::{Answer, TestApp, assert_answer, spawn_app_with};
+use common::{Answer, TestApp, TestUser, assert_answer, spawn_app_with};
 use serde_json::{Value, json};
 
 const SEEDED_KEY: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -55,7 +55,7 @@ async fn post_multipart(app: &TestApp, path: &str, body: &[u8]) -> Answer {
 async fn multipart_logins_read_their_fields_as_drf_s_multipart_parser_does() {
     let app = wire_app().await;
     let login = "/token/api/login/";
-    let (user, pass) = ("alice@example.com", "alice-pass-123");
+    let (user, pass) = (TestUser::ALICE.email, TestUser::ALICE.password);
 
     let got = post_multipart(
         &app,

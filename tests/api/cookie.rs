@@ -1,6 +1,6 @@
 //! The cookie scheme through the real server: a signed cookie holds the login; the server keeps nothing.
 
-mod common;
+use crate::common;
 
 use authlab::config::Secret;
 use common::{
@@ -57,7 +57,7 @@ async fn an_https_public_url_makes_the_cookie_secure() {
         .form(&[
             ("csrf_token", token.as_str()),
             ("email", "alice@example.com"),
-            ("password", "alice-pass-123"),
+            ("password", TestUser::ALICE.password),
         ])
         .send()
         .await
@@ -100,7 +100,7 @@ async fn a_safe_next_is_followed_and_anything_else_goes_home() {
             .form(&[
                 ("csrf_token", token.as_str()),
                 ("email", "alice@example.com"),
-                ("password", "alice-pass-123"),
+                ("password", TestUser::ALICE.password),
                 ("next", next),
             ])
             .send()
@@ -698,7 +698,7 @@ async fn forms_without_a_valid_csrf_token_or_from_another_site_change_nothing() 
         .post(app.url("/cookie/login"))
         .form(&[
             ("email", "alice@example.com"),
-            ("password", "alice-pass-123"),
+            ("password", TestUser::ALICE.password),
         ])
         .send()
         .await

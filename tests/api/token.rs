@@ -1,13 +1,9 @@
 //! The token group against the recorded DRF contract (`shared/CONTRACT.md`, token_obtain and
 //! token_me), case for case, plus the token's own lessons: one key for all devices, no expiry.
-#![expect(
-    clippy::type_complexity,
-    reason = "the contract tables read best as one tuple per recorded case"
-)]
 
-mod common;
+use crate::common;
 
-use common::{Body, TestApp, assert_answer, spawn_app, spawn_app_with};
+use common::{Body, TestApp, TestUser, assert_answer, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 const SEEDED_KEY: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -168,7 +164,7 @@ async fn token_obtain_matches_the_contract_case_for_case() {
             None,
             Body::Form(&[
                 ("username", "alice@example.com"),
-                ("password", "alice-pass-123"),
+                ("password", TestUser::ALICE.password),
             ]),
             200,
             None,
@@ -812,7 +808,7 @@ async fn the_key_and_the_password_never_appear_in_the_logs() {
     );
     assert!(!text.contains(&key), "the key is not logged");
     assert!(
-        !text.contains("alice-pass-123") && !text.contains("a-wrong-secret-pw"),
+        !text.contains(TestUser::ALICE.password) && !text.contains("a-wrong-secret-pw"),
         "no password is logged"
     );
 }

@@ -1,7 +1,5 @@
 //! Start-up settings: secrets generated once and kept, short secrets refused with a clear message.
 
-mod common;
-
 use authlab::config::{Secret, Settings};
 use authlab::startup::Application;
 

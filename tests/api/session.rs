@@ -1,6 +1,6 @@
 //! The session scheme through the real server: an opaque key in the cookie, the login in SQLite.
 
-mod common;
+use crate::common;
 
 use common::{
     TestApp, TestUser, bare_client, browser, cookie_value, queries, session_key_of, set_cookie,
@@ -435,7 +435,7 @@ async fn unknown_malformed_or_oversized_session_ids_are_anonymous_never_500() {
         .form(&[
             ("csrf_token", token.as_str()),
             ("email", "alice@example.com"),
-            ("password", "alice-pass-123"),
+            ("password", TestUser::ALICE.password),
         ])
         .send()
         .await
@@ -471,7 +471,10 @@ async fn every_session_form_needs_its_csrf_token_and_this_site_s_origin() {
     let forms: [(&str, Vec<(&str, &str)>); 6] = [
         (
             "/session/login",
-            vec![("email", "bob@example.com"), ("password", "bob-pass-123")],
+            vec![
+                ("email", "bob@example.com"),
+                ("password", TestUser::BOB.password),
+            ],
         ),
         ("/session/me", vec![("username", "mallory")]),
         ("/session/logout", vec![]),

@@ -1,16 +1,12 @@
 //! The JWT group against the recorded simplejwt contract (`shared/CONTRACT.md`, jwt_*), case for
 //! case, plus the attack set. Test tokens are minted here with a hand-built HMAC, independently of
 //! the code under test; authlab's own tokens are checked the same way.
-#![expect(
-    clippy::type_complexity,
-    reason = "the contract tables read best as one tuple per recorded case"
-)]
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{Body, TestApp, assert_answer, spawn_app_with};
+use common::{Body, TestApp, TestUser, assert_answer, spawn_app_with};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
@@ -203,7 +199,7 @@ async fn jwt_obtain_matches_the_contract_case_for_case() {
             "form_ok",
             Body::Form(&[
                 ("email", "alice@example.com"),
-                ("password", "alice-pass-123"),
+                ("password", TestUser::ALICE.password),
             ]),
         ),
         // Deliberate difference: e-mails are case-insensitive in authlab (the reference answers 401).

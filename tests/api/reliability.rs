@@ -2,7 +2,7 @@
 //! logins and each other, databases that cannot serve, rows that expire, signals, a log reader
 //! that stops reading.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

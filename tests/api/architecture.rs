@@ -1,7 +1,7 @@
 //! The layers point one way. Reads every `crate::…` path in `src/` (the `use` lines, grouped
 //! ones included, and paths written inline), maps each module to its layer, and fails with the
 //! offending line when a module reaches a layer it may not, when a room reaches another room, or
-//! when the layers' graph has a cycle. README "Layout" and docs/layers.svg draw the same rules.
+//! when the layers' graph has a cycle. README "Layout" and docs/layers.md draw the same rules.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! say what happened, logins that stay dead whatever the clock does, the JWT panel that keeps
 //! the pair just logged out, and the four claims made to happen (7, 10, 16, 22).
 
-mod common;
+use crate::common;
 
 use common::{Body, TestApp, TestUser, cookie_value, set_cookie, spawn_app};
 use reqwest::StatusCode;
@@ -496,4 +496,26 @@ async fn korean_pages_write_durations_in_korean_and_the_question_can_be_tried() 
         home.contains("href=\"/jwt#lab-default-user\""),
         "the notes' question links to the lab that tests it"
     );
+}
+
+/// Every scheme's `/api/me` answers the demo user in the contract's one shape.
+async fn me_answers_the_same_user<C: common::SchemeClient>(app: &TestApp) {
+    let client = C::login(app, &TestUser::BOB).await;
+    let me = client.me(app).await;
+    assert_eq!(me.status, 200, "{}: {}", C::SCHEME, me.text);
+    assert_eq!(
+        me.json,
+        json!({"id": TestUser::BOB.id, "email": TestUser::BOB.email, "username": TestUser::BOB.username}),
+        "{}",
+        C::SCHEME
+    );
+}
+
+#[actix_web::test]
+async fn every_scheme_s_client_is_answered_with_the_same_user() {
+    let app = spawn_app().await;
+    me_answers_the_same_user::<common::CookieClient>(&app).await;
+    me_answers_the_same_user::<common::SessionClient>(&app).await;
+    me_answers_the_same_user::<common::TokenClient>(&app).await;
+    me_answers_the_same_user::<common::JwtClient>(&app).await;
 }

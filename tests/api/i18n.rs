@@ -1,6 +1,6 @@
 //! English and Korean: the catalogs agree, every key a page uses exists, and the choice sticks.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The cross-scheme labs through the real server: the replay matrix, two devices, the password
 //! change, key rotation and the reset.
 
-mod common;
+use crate::common;
 
 use common::{Body, TestUser, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
@@ -205,7 +205,7 @@ async fn a_password_change_ends_sessions_and_refresh_tokens_but_not_the_drf_key(
             "/account/password",
             &[
                 ("email", "bob@example.com"),
-                ("current_password", "bob-pass-123"),
+                ("current_password", TestUser::BOB.password),
                 ("new_password", "bob-new-pass-456"),
             ],
         )
