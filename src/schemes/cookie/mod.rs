@@ -41,7 +41,7 @@ pub static ROOM: Room = Room {
 };
 
 /// The signed-in user of the cookie scheme.
-pub type CookieUser = SignedIn;
+pub type CookieUser = identity::RoomUser<CookiePages>;
 
 /// The cookie room's pages.
 pub struct CookiePages;
@@ -212,7 +212,7 @@ struct Inspect {
 async fn inspect(
     req: HttpRequest,
     state: web::Data<AppState>,
-    signed_in: MaybeSignedIn,
+    signed_in: MaybeSignedIn<CookiePages>,
 ) -> web::Json<Inspect> {
     web::Json(Inspect {
         panels: panels(&req, &state, signed_in.0.as_ref()),

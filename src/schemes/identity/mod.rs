@@ -20,7 +20,7 @@ pub use pages::{
     LandingQuery, LandingView, MeQuery, MeView, NoFields, RoomPages, UsernameForm, routes,
 };
 pub use replay::{ReplayRequest, check_cookie_value};
-pub use signed_in::{Absent, MaybeSignedIn, SignedIn, signed_value};
+pub use signed_in::{Absent, MaybeSignedIn, RoomUser, SignedIn, signed_value};
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};

@@ -100,12 +100,11 @@ pub struct UsernameForm {
 
 /// Mounts the routes both rooms share, with the room's pages.
 pub fn routes<P: RoomPages>(cfg: &mut web::ServiceConfig) {
-    cfg.app_data::<&'static Room>(P::ROOM)
-        .service(web::resource("").get(landing::<P>))
+    cfg.service(web::resource("").get(landing::<P>))
         .service(web::resource("/login").post(login_form::<P>))
         .service(web::resource("/logout").post(logout::<P>))
         .service(web::resource("/me").get(me::<P>).post(username_form::<P>))
-        .service(web::resource("/api/me").get(api_me))
+        .service(web::resource("/api/me").get(api_me::<P>))
         .service(
             web::resource("/lab/replay")
                 .guard(crate::web::lab_only())
@@ -120,7 +119,7 @@ async fn landing<P: RoomPages>(
     req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
-    signed_in: MaybeSignedIn,
+    signed_in: MaybeSignedIn<P>,
     query: web::Query<LandingQuery>,
 ) -> Result<HttpResponse, AppError> {
     // A cookie was sent but holds no live login: the page says what happened to it.
@@ -181,7 +180,7 @@ fn refused(mut res: HttpResponse, refusal: Refusal) -> HttpResponse {
 }
 
 async fn logout<P: RoomPages>(
-    signed_in: MaybeSignedIn,
+    signed_in: MaybeSignedIn<P>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> HttpResponse {
     if let Some(signed_in) = signed_in.0 {
@@ -201,7 +200,7 @@ async fn me<P: RoomPages>(
     req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
-    signed_in: MaybeSignedIn,
+    signed_in: MaybeSignedIn<P>,
     query: web::Query<MeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let Some(signed_in) = signed_in.0 else {
@@ -218,7 +217,7 @@ async fn username_form<P: RoomPages>(
     req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
-    signed_in: MaybeSignedIn,
+    signed_in: MaybeSignedIn<P>,
     CsrfForm(form): CsrfForm<UsernameForm>,
 ) -> Result<HttpResponse, AppError> {
     let Some(signed_in) = signed_in.0 else {
@@ -237,6 +236,6 @@ async fn username_form<P: RoomPages>(
     }
 }
 
-async fn api_me(signed_in: SignedIn) -> HttpResponse {
-    me_json(&signed_in)
+async fn api_me<P: RoomPages>(user: RoomUser<P>) -> HttpResponse {
+    me_json(user.signed_in())
 }

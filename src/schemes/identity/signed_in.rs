@@ -1,6 +1,7 @@
 //! [`SignedIn`]: a request whose room cookie carries a live login; [`Absent`]: why one does not.
 
 use std::future::{Ready, ready};
+use std::marker::PhantomData;
 use std::time::Instant;
 
 use actix_identity::{Identity, IdentityExt};
@@ -27,10 +28,21 @@ pub struct SignedIn {
     pub(super) session: Session,
 }
 
-/// [`SignedIn`] for pages open to guests, and why there is none when a cookie was sent.
-pub struct MaybeSignedIn(pub Option<SignedIn>, Option<Absent>);
+/// [`SignedIn`] for pages of room `R` open to guests, and why there is none when a cookie was
+/// sent. The room is part of the type: a handler of one room cannot read the other's login.
+pub struct MaybeSignedIn<R>(pub Option<SignedIn>, Option<Absent>, PhantomData<fn() -> R>);
 
-impl MaybeSignedIn {
+/// The signed-in user of room `R` (401 when there is none); the room is known at compile time.
+pub struct RoomUser<R>(SignedIn, PhantomData<fn() -> R>);
+
+impl<R> RoomUser<R> {
+    /// The login.
+    pub fn signed_in(&self) -> &SignedIn {
+        &self.0
+    }
+}
+
+impl<R> MaybeSignedIn<R> {
     /// The `code` of the refusal when this room's cookie was sent but holds no usable login
     /// (`None` when someone is signed in, or when no cookie was sent).
     pub fn refused(&self) -> Option<&'static str> {
@@ -102,13 +114,10 @@ impl Absent {
 }
 
 impl SignedIn {
-    /// Reads and checks the identity; an expired one is logged out (its cookie removed). When
-    /// there is no usable login, says why.
-    fn read(req: &HttpRequest) -> Result<SignedIn, Absent> {
-        let (Some(room), Some(state)) = (
-            req.app_data::<&'static Room>().copied(),
-            req.app_data::<web::Data<AppState>>(),
-        ) else {
+    /// Reads and checks the identity of `room`; an expired one is logged out (its cookie
+    /// removed). When there is no usable login, says why.
+    fn read(req: &HttpRequest, room: &'static Room) -> Result<SignedIn, Absent> {
+        let Some(state) = req.app_data::<web::Data<AppState>>() else {
             return Err(Absent::NotProvided);
         };
         let started = Instant::now();
@@ -205,26 +214,27 @@ impl SignedIn {
     }
 }
 
-impl FromRequest for SignedIn {
+impl<R: RoomPages> FromRequest for RoomUser<R> {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let challenge = req
-            .app_data::<&'static Room>()
-            .map_or("Cookie", |room| room.challenge());
-        ready(SignedIn::read(req).map_err(|why| why.into_error(challenge)))
+        ready(
+            SignedIn::read(req, R::ROOM)
+                .map(|signed_in| RoomUser(signed_in, PhantomData))
+                .map_err(|why| why.into_error(R::ROOM.challenge())),
+        )
     }
 }
 
-impl FromRequest for MaybeSignedIn {
+impl<R: RoomPages> FromRequest for MaybeSignedIn<R> {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(match SignedIn::read(req) {
-            Ok(signed_in) => MaybeSignedIn(Some(signed_in), None),
-            Err(why) => MaybeSignedIn(None, Some(why)),
+        ready(Ok(match SignedIn::read(req, R::ROOM) {
+            Ok(signed_in) => MaybeSignedIn(Some(signed_in), None, PhantomData),
+            Err(why) => MaybeSignedIn(None, Some(why), PhantomData),
         }))
     }
 }

@@ -46,7 +46,7 @@ pub static ROOM: Room = Room {
 const KEY_BEFORE_LOGIN: &str = "authlab.key_before_login";
 
 /// The signed-in user of the session scheme.
-pub type SessionUser = SignedIn;
+pub type SessionUser = identity::RoomUser<SessionPages>;
 
 /// The session room's pages.
 pub struct SessionPages;
@@ -218,7 +218,7 @@ async fn inspect(
     req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
-    signed_in: MaybeSignedIn,
+    signed_in: MaybeSignedIn<SessionPages>,
 ) -> Result<web::Json<Inspect>, AppError> {
     let server = server_data(&req, &db, &state, signed_in.0.as_ref()).await?;
     Ok(web::Json(Inspect {
@@ -243,7 +243,7 @@ async fn server_panel(
     req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
-    signed_in: MaybeSignedIn,
+    signed_in: MaybeSignedIn<SessionPages>,
 ) -> Result<HttpResponse, AppError> {
     let panel = server_data(&req, &db, &state, signed_in.0.as_ref()).await?;
     render(ServerPanelFragment {
@@ -364,7 +364,7 @@ async fn devices(
     req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
-    signed_in: MaybeSignedIn,
+    signed_in: MaybeSignedIn<SessionPages>,
     query: web::Query<DevicesQuery>,
 ) -> Result<HttpResponse, AppError> {
     let Some(signed_in) = signed_in.0 else {
@@ -387,7 +387,7 @@ async fn revoke(
     req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
-    signed_in: MaybeSignedIn,
+    signed_in: MaybeSignedIn<SessionPages>,
     id: web::Path<String>,
     CsrfForm(_): CsrfForm<identity::NoFields>,
 ) -> Result<HttpResponse, AppError> {
@@ -424,7 +424,7 @@ async fn revoke_others(
     req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
-    signed_in: MaybeSignedIn,
+    signed_in: MaybeSignedIn<SessionPages>,
     CsrfForm(_): CsrfForm<identity::NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let Some(signed_in) = signed_in.0 else {
