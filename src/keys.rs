@@ -1,5 +1,7 @@
-//! The server's three secrets — cookie key, JWT secret, CSRF key — from the environment or
-//! generated once and kept in the `settings` table, so a restart keeps everyone logged in.
+//! The server's four secrets — the key that seals cookie logins (`cookie`), the key that signs
+//! both identity cookies (`signing`), the JWT secret and the CSRF key — from the environment or
+//! generated once and kept in the `settings` table, so a restart keeps everyone logged in; and
+//! the ring that swaps the rotating ones in one step.
 
 use actix_web::cookie::Key;
 use anyhow::{Context, bail};

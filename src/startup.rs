@@ -179,7 +179,7 @@ pub fn configure<'a>(
         cfg.app_data(
             web::JsonConfig::default()
                 .limit(JSON_LIMIT)
-                .error_handler(|err, req| pages::json_error(err, req).into()),
+                .error_handler(|err, req| error::json_error(err, req).into()),
         )
         .app_data(web::FormConfig::default().limit(16 * 1024))
         .app_data(web::PayloadConfig::default().limit(64 * 1024));

@@ -21,7 +21,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The one clock every expiry decision reads.
     pub clock: Clock,
-    /// Cookie, JWT and CSRF keys (the rotation lab swaps the cookie and JWT ones).
+    /// The seal, signing, JWT and CSRF keys (the rotation lab swaps the seal and JWT ones).
     pub keyring: Arc<KeyRing>,
     /// Failed-login bookkeeping.
     pub throttle: LoginThrottle,
@@ -58,7 +58,7 @@ impl AppState {
 pub struct Peer {
     /// Its address (loopback).
     pub address: SocketAddr,
-    /// Stops it.
+    /// Stops it (the lab stops it when its run ends, however it ends).
     pub handle: actix_web::dev::ServerHandle,
 }
 

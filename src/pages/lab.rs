@@ -63,11 +63,10 @@ async fn reset(
     crate::db::Db::new(pool.clone())
         .run(|c| {
             crate::db::in_transaction(c, |c| {
-                c.execute_batch(
-                    "DELETE FROM jwt_blacklisted; DELETE FROM jwt_outstanding;
-                     DELETE FROM authtoken_token; DELETE FROM sessions; DELETE FROM users;
-                     DELETE FROM sqlite_sequence WHERE name IN ('users', 'sessions', 'jwt_outstanding', 'jwt_blacklisted');",
-                )
+                crate::schemes::jwt::store::reset(c)?;
+                crate::schemes::token::store::reset(c)?;
+                crate::schemes::session::store::reset(c)?;
+                crate::users::reset(c)
             })
         })
         .await??;

@@ -128,8 +128,7 @@ pub(crate) async fn throwaway(
 
 pub(crate) async fn forget(db: &Db, user: &Throwaway) -> Result<(), AppError> {
     let id = user.id;
-    db.run(move |c| c.execute("DELETE FROM users WHERE id = ?1", [id]))
-        .await??;
+    db.run(move |c| users::delete(c, id)).await??;
     Ok(())
 }
 
@@ -278,13 +277,11 @@ pub async fn two_devices(
         let id = user.id;
         let (sessions, tokens, families): (i64, i64, i64) = db
             .run(move |c| {
-                c.query_row(
-                    "SELECT (SELECT COUNT(*) FROM sessions WHERE user_id = ?1),
-                            (SELECT COUNT(*) FROM authtoken_token WHERE user_id = ?1),
-                            (SELECT COUNT(DISTINCT family) FROM jwt_outstanding WHERE user_id = ?1)",
-                    [id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
+                Ok::<_, rusqlite::Error>((
+                    crate::schemes::session::store::kept_for_user(c, id)?.0,
+                    crate::schemes::token::store::kept_for_user(c, id)?.0,
+                    crate::schemes::jwt::store::families_of_user(c, id)?,
+                ))
             })
             .await??;
         agent

@@ -13,8 +13,7 @@ pub mod signup;
 pub mod sweep;
 pub mod users;
 
-use actix_web::error::JsonPayloadError;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use crate::web::error::AppError;
@@ -74,30 +73,6 @@ const PING_METADATA: &str = r#"{"name":"Ping","description":"Unauthenticated bas
 /// `OPTIONS /api/ping`.
 async fn ping_options() -> HttpResponse {
     crate::web::drf::metadata(PING_METADATA, "GET, OPTIONS")
-}
-
-/// Turns a JSON body problem into the DRF-shaped answer: 415, 413 or 400.
-pub fn json_error(err: JsonPayloadError, req: &HttpRequest) -> AppError {
-    match err {
-        JsonPayloadError::ContentType => AppError::UnsupportedMediaType(
-            req.headers()
-                .get(actix_web::http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_owned(),
-        ),
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            AppError::PayloadTooLarge
-        }
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            AppError::BadRequest(format!("Invalid input - {e}"))
-        }
-        JsonPayloadError::Deserialize(e) => AppError::BadRequest(format!("JSON parse error - {e}")),
-        JsonPayloadError::Payload(e) if crate::web::deadline::is_timeout(&e) => {
-            AppError::RequestTimeout
-        }
-        other => AppError::BadRequest(format!("JSON parse error - {other}")),
-    }
 }
 
 const JS: &str = "text/javascript; charset=utf-8";

@@ -8,7 +8,7 @@ use actix_web::HttpRequest;
 use crate::schemes::{jwt, token};
 use crate::web::drf::{AuthenticateFuture, DefaultAuthentication};
 
-/// The hook `startup` registers.
+/// DRF's default authentication chain as the hook `startup` registers for every view.
 pub const HOOK: DefaultAuthentication = DefaultAuthentication(authenticate);
 
 /// JWT, then Token: credentials are optional, but bad ones fail the request with 401 and the

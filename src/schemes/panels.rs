@@ -7,8 +7,6 @@ use actix_web::http::header;
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
 
-use crate::config::Settings;
-
 /// Characters of the base64 HMAC-SHA256 tag in front of a signed cookie's value.
 pub const SIGNATURE_CHARS: usize = 44;
 
@@ -129,20 +127,4 @@ pub fn cookie_wire(req: &HttpRequest, name: &str) -> Wire {
         value,
         credential_size,
     }
-}
-
-/// The attributes of an identity cookie as the server sets it.
-pub fn cookie_attributes(settings: &Settings, max_age_secs: Option<i64>) -> Vec<String> {
-    let mut attributes = vec![
-        "HttpOnly".to_owned(),
-        "SameSite=Lax".to_owned(),
-        "Path=/".to_owned(),
-    ];
-    if settings.secure_cookies() {
-        attributes.push("Secure".into());
-    }
-    if let Some(secs) = max_age_secs {
-        attributes.push(format!("Max-Age={secs}"));
-    }
-    attributes
 }

@@ -28,7 +28,7 @@ pub enum LoginError {
 /// What failed on the server's side while checking or hashing a password.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    /// The database could not be reached.
+    /// The database could not run the work (no connection, or its thread failed).
     #[error(transparent)]
     Db(#[from] DbError),
     /// A query failed.

@@ -1,5 +1,6 @@
 //! The demo users alice, bob and carol (inactive), and the seeding that creates them on start
-//! and after a reset. The pages and tests read their credentials from here.
+//! and after a reset. The tests read their credentials from here (the pages' hints are text in
+//! the catalogs).
 
 use crate::clock::Clock;
 use crate::db::{self, Pool};

@@ -290,6 +290,17 @@ impl UsernameError {
     }
 }
 
+/// Deletes every user and starts their ids again (the lab's "reset everything"; the rooms'
+/// rows go first).
+pub fn reset(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("DELETE FROM users; DELETE FROM sqlite_sequence WHERE name = 'users';")
+}
+
+/// Deletes one user; their sessions, key and refresh tokens go with them (`ON DELETE CASCADE`).
+pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    Ok(conn.execute("DELETE FROM users WHERE id = ?1", [id])? == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

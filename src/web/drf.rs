@@ -1,6 +1,7 @@
 //! Django REST framework's request conventions, shared by the token and JWT groups: a body that is
 //! JSON or a form, `CharField` validation with DRF's exact messages, and the `Authorization` header
-//! split the way `get_authorization_header(request).split()` splits it.
+//! split the way `get_authorization_header(request).split()` splits it; the JSON body limit, and
+//! the hook through which views run DRF's default authentication classes.
 
 use std::future::Future;
 use std::pin::Pin;

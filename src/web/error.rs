@@ -93,6 +93,33 @@ impl AppError {
     }
 }
 
+/// Turns a JSON body problem into the DRF-shaped answer: 415, 413 or 400.
+pub fn json_error(err: actix_web::error::JsonPayloadError, req: &HttpRequest) -> AppError {
+    match err {
+        actix_web::error::JsonPayloadError::ContentType => AppError::UnsupportedMediaType(
+            req.headers()
+                .get(actix_web::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned(),
+        ),
+        actix_web::error::JsonPayloadError::Overflow { .. }
+        | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
+            AppError::PayloadTooLarge
+        }
+        actix_web::error::JsonPayloadError::Deserialize(e) if e.is_data() => {
+            AppError::BadRequest(format!("Invalid input - {e}"))
+        }
+        actix_web::error::JsonPayloadError::Deserialize(e) => {
+            AppError::BadRequest(format!("JSON parse error - {e}"))
+        }
+        actix_web::error::JsonPayloadError::Payload(e) if crate::web::deadline::is_timeout(&e) => {
+            AppError::RequestTimeout
+        }
+        other => AppError::BadRequest(format!("JSON parse error - {other}")),
+    }
+}
+
 /// A request body that could not be read: 413 when it outgrew the route's limit (a chunked body
 /// has no `Content-Length` to refuse it by earlier), else 400 saying why.
 pub fn unreadable_body(e: &actix_web::Error) -> AppError {
@@ -276,7 +303,10 @@ pub async fn render_errors(
         .or_else(|| error.as_ref().map(Value::to_string))
         .unwrap_or_else(|| default_detail(status, &method));
     let (http_req, res) = res.into_parts();
-    if is_api_path(http_req.path()) || http_req.extensions().contains::<SpeaksJson>() {
+    if is_api_path(http_req.path())
+        || http_req.extensions().contains::<SpeaksJson>()
+        || spoke_json(&http_req)
+    {
         if error.is_some() {
             return Ok(ServiceResponse::new(http_req, res));
         }
@@ -294,6 +324,22 @@ pub async fn render_errors(
         HeaderValue::from_static("text/html; charset=utf-8"),
     ));
     Ok(ServiceResponse::new(http_req, replaced.body(page)))
+}
+
+/// Whether the request itself spoke JSON: it sent a JSON body, or asked for JSON and not for a
+/// page. Its error is then answered in JSON even before routing chose a handler (a refused
+/// `Origin`, a lab route with lab controls off), whatever its path.
+fn spoke_json(req: &HttpRequest) -> bool {
+    let header = |name| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    let accept = header(header::ACCEPT);
+    header(header::CONTENT_TYPE).starts_with("application/json")
+        || (accept.contains("application/json") && !accept.contains("text/html"))
 }
 
 /// The mark [`speaks_json`] leaves on a request.

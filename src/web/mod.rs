@@ -1,4 +1,6 @@
-//! What every route shares: errors, CSRF, security headers, `Server-Timing`, the page context.
+//! What every route shares, knowing no scheme and no `AppState`: errors, CSRF, security headers,
+//! `Server-Timing`, the page context, DRF's wire helpers, the one lab gate ([`lab_only`]) and the
+//! [`Db`](crate::db::Db) extractor.
 
 pub mod csrf;
 pub mod deadline;

@@ -88,29 +88,134 @@ fn module_of(file: &Path) -> String {
     parts.join("::")
 }
 
-/// The part of `line` that is code: no `//` comment, no string literal.
-fn code_of(line: &str) -> String {
-    let mut out = String::new();
-    let mut chars = line.chars().peekable();
-    let mut in_string = false;
-    while let Some(c) = chars.next() {
-        if in_string {
-            if c == '\\' {
-                chars.next();
-            } else if c == '"' {
-                in_string = false;
+/// `text` with its comments, string literals and char literals blanked out (line breaks kept,
+/// so line numbers still match): what is left is code.
+fn code_of(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let keep_breaks = |s: &[char], out: &mut String| {
+        out.extend(s.iter().filter(|c| **c == '\n'));
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if c == '/' && next == Some('/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
             }
-            continue;
+        } else if c == '/' && next == Some('*') {
+            let start = i;
+            i += 2;
+            while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
+                i += 1;
+            }
+            i = (i + 2).min(chars.len());
+            keep_breaks(&chars[start..i], &mut out);
+        } else if c == 'r' && (next == Some('"') || next == Some('#')) && !ident_before(&chars, i) {
+            // A raw string: r"…", r#"…"#, …
+            let mut j = i + 1;
+            let mut hashes = 0;
+            while chars.get(j) == Some(&'#') {
+                hashes += 1;
+                j += 1;
+            }
+            if chars.get(j) != Some(&'"') {
+                out.push(c);
+                i += 1;
+                continue;
+            }
+            let start = i;
+            j += 1;
+            loop {
+                if j >= chars.len() {
+                    break;
+                }
+                if chars[j] == '"' && (1..=hashes).all(|k| chars.get(j + k) == Some(&'#')) {
+                    j += 1 + hashes;
+                    break;
+                }
+                j += 1;
+            }
+            keep_breaks(&chars[start..j.min(chars.len())], &mut out);
+            i = j;
+        } else if c == '"' {
+            let start = i;
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                if chars[i] == '\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i = (i + 1).min(chars.len());
+            keep_breaks(&chars[start..i], &mut out);
+        } else if c == '\'' {
+            // A char literal ('x', '\n', '"'), not a lifetime ('a).
+            let len = match (next, chars.get(i + 2), chars.get(i + 3)) {
+                (Some('\\'), _, _) => chars[i + 2..]
+                    .iter()
+                    .position(|c| *c == '\'')
+                    .map(|p| p + 3),
+                (Some(_), Some('\''), _) => Some(3),
+                _ => None,
+            };
+            match len {
+                Some(len) => i += len,
+                None => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        } else {
+            out.push(c);
+            i += 1;
         }
-        if c == '"' {
-            in_string = true;
-            continue;
-        }
-        if c == '/' && chars.peek() == Some(&'/') {
-            break;
-        }
-        out.push(c);
     }
+    out
+}
+
+fn ident_before(chars: &[char], i: usize) -> bool {
+    i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_')
+}
+
+/// `text` (code only) with every `super::` chain written as the `crate::` path it names, seen
+/// from `module`: `super::store` in `schemes::session::labs` is `crate::schemes::session::store`.
+fn absolute(text: &str, module: &str) -> String {
+    let parts: Vec<&str> = if module.is_empty() {
+        Vec::new()
+    } else {
+        module.split("::").collect()
+    };
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("super::") {
+        let before = &rest[..at];
+        let glued = before
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':');
+        out.push_str(before);
+        if glued {
+            out.push_str("super::");
+            rest = &rest[at + "super::".len()..];
+            continue;
+        }
+        let mut ups = 0;
+        let mut tail = &rest[at..];
+        while let Some(stripped) = tail.strip_prefix("super::") {
+            ups += 1;
+            tail = stripped;
+        }
+        let base = parts[..parts.len().saturating_sub(ups)].join("::");
+        out.push_str("crate::");
+        if !base.is_empty() {
+            out.push_str(&base);
+            out.push_str("::");
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
     out
 }
 
@@ -199,21 +304,32 @@ fn references() -> Vec<Reference> {
     for file in files {
         let module = module_of(&file);
         let text = std::fs::read_to_string(&file).expect("readable");
+        // Unit tests (the file's last item, `#[cfg(test)] mod tests`) may reach anything; and
+        // their `super` is the file's own module, not its parent.
+        let text = text
+            .find("#[cfg(test)]\nmod tests")
+            .map_or(text.as_str(), |at| &text[..at]);
+        let code = code_of(text);
         // A `use` may span lines: join each statement so its groups are read whole.
         let mut statement = String::new();
         let mut start = 0;
-        for (i, raw) in text.lines().enumerate() {
-            let code = code_of(raw);
+        for (i, line) in code.lines().enumerate() {
             if statement.is_empty() {
                 start = i + 1;
             }
-            statement.push_str(&code);
+            statement.push_str(line);
             statement.push(' ');
             let open = statement.matches('{').count() > statement.matches('}').count();
-            if statement.trim_start().starts_with("use ") && open {
+            let head = statement.trim_start();
+            let head = head
+                .strip_prefix("pub(crate) ")
+                .or_else(|| head.strip_prefix("pub(super) "))
+                .or_else(|| head.strip_prefix("pub "))
+                .unwrap_or(head);
+            if head.starts_with("use ") && open {
                 continue;
             }
-            for path in paths_in(&statement) {
+            for path in paths_in(&absolute(&statement, &module)) {
                 let target = resolve(&path);
                 if target != module && !target.starts_with('_') {
                     refs.push(Reference {
@@ -251,7 +367,16 @@ fn room_of(module: &str) -> Option<&'static str> {
 
 /// What is wrong with one reference, if anything.
 fn broken_rule(r: &Reference) -> Option<String> {
-    let (from, to) = (layer_of(&r.module)?, layer_of(&r.target));
+    if r.module.is_empty() || r.module == "main" {
+        return None;
+    }
+    let Some(from) = layer_of(&r.module) else {
+        return Some(format!(
+            "`{}` is in no layer: add it to LAYERS (and docs/layers.md)",
+            r.module
+        ));
+    };
+    let to = layer_of(&r.target);
     let Some(to) = to else {
         return Some(format!("names `{}`, which is in no layer", r.target));
     };

@@ -519,3 +519,24 @@ async fn every_scheme_s_client_is_answered_with_the_same_user() {
     me_answers_the_same_user::<common::TokenClient>(&app).await;
     me_answers_the_same_user::<common::JwtClient>(&app).await;
 }
+
+#[actix_web::test]
+async fn a_request_that_speaks_json_is_answered_in_json_even_before_routing() {
+    let app = common::spawn_app_with(|s| s.no_lab = true).await;
+    // Lab controls off: the lab route is not there, and the 404 is JSON for a JSON caller.
+    let res = app
+        .post_json("/session/lab/load", &json!({"count": 1}))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let media = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(media.starts_with("application/json"), "{media}");
+    // A browser navigating there still gets a page.
+    let (status, html) = app.page("/session/lab/load").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("<html"), "a page for a page request");
+}

@@ -8,17 +8,13 @@
 mod labs;
 
 use actix_identity::IdentityMiddleware;
-use actix_session::SessionMiddleware;
-use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::storage::CookieSessionStore;
-use actix_web::cookie::{SameSite, time};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::Serialize;
 
 use crate::db::Db;
-use crate::keys::Keys;
 use crate::schemes::identity::{
     self, LandingView, LoginForm, MaybeSignedIn, MeView, Room, RoomPages, SignedIn,
 };
@@ -48,19 +44,7 @@ pub struct CookiePages;
 
 /// Mounts the `/cookie` scope with its signed-cookie session middleware.
 pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState) {
-    let max_age = state.settings.cookie_max_age.get().num_seconds();
-    let sessions = SessionMiddleware::builder(
-        CookieSessionStore::default(),
-        Keys::derive(&state.keys().signing, ROOM.cookie_name),
-    )
-    .cookie_name(ROOM.cookie_name.to_owned())
-    .cookie_content_security(CookieContentSecurity::Signed)
-    .cookie_secure(state.settings.secure_cookies())
-    .cookie_http_only(true)
-    .cookie_same_site(SameSite::Lax)
-    .cookie_path("/".to_owned())
-    .session_lifecycle(PersistentSession::default().session_ttl(time::Duration::seconds(max_age)))
-    .build();
+    let sessions = identity::session_middleware(&ROOM, CookieSessionStore::default(), state);
     cfg.service(
         web::scope("/cookie")
             .configure(identity::routes::<CookiePages>)
@@ -91,7 +75,6 @@ pub struct Panels {
 }
 
 fn panels(req: &HttpRequest, state: &AppState, signed_in: Option<&SignedIn>) -> Panels {
-    let max_age = state.settings.cookie_max_age.get().num_seconds();
     Panels {
         scheme: "cookie",
         user: signed_in.map(|s| s.user.clone()),
@@ -100,7 +83,7 @@ fn panels(req: &HttpRequest, state: &AppState, signed_in: Option<&SignedIn>) -> 
             req,
             ROOM.cookie_name,
             true,
-            panels::cookie_attributes(&state.settings, Some(max_age)),
+            identity::CookiePolicy::of(&ROOM, state).attributes(),
         ),
         wire: panels::cookie_wire(req, ROOM.cookie_name),
         server_rows: 0,

@@ -1,20 +1,24 @@
 //! The login flow the cookie and session rooms share: the same actix-identity handler code over
 //! two session stores. The cookie room keeps the state in the signed cookie itself; the session
-//! room keeps it in SQLite and the cookie carries only a key. The store, the names and the
-//! lifetimes differ ([`Room`]); the flow is one — that is the lesson.
+//! room keeps it in SQLite and the cookie carries only a key. What differs is the store and the
+//! few facts [`Room`] names (cookie name, lifetime, whether key rotation or a password change
+//! ends a login); the flow is one — that is the lesson.
 //!
+//! - `cookie_policy`: the one way both identity cookies are set, and the one middleware builder;
 //! - `seal`: the cookie room's seal, which key rotation breaks;
 //! - `signed_in`: the signed-in extractor and why a login is absent;
 //! - `login`: the login, the username change and the redirects;
 //! - `pages`: the pages each room renders, and the routes both mount;
 //! - `replay`: the stolen-cookie replay lab.
 
+mod cookie_policy;
 mod login;
 mod pages;
 mod replay;
 mod seal;
 mod signed_in;
 
+pub use cookie_policy::{CookiePolicy, session_middleware};
 pub use login::{LoginForm, Refusal, change_username, login, me_json, safe_next, see_other};
 pub use pages::{
     LandingQuery, LandingView, MeQuery, MeView, NoFields, RoomPages, UsernameForm, routes,
@@ -58,7 +62,7 @@ pub struct Room {
 }
 
 impl Room {
-    /// The protected page.
+    /// The path of the room's protected page (`/cookie/me`, `/session/me`).
     pub fn me_path(&self) -> String {
         format!("{}/me", self.scheme.prefix())
     }

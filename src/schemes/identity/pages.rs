@@ -13,7 +13,7 @@ use crate::web::error::AppError;
 /// What each room renders itself — its pages — and what it adds around login and logout.
 /// Everything else about logging in and out is the shared code in this module.
 pub trait RoomPages: 'static {
-    /// The room.
+    /// The room these pages belong to: its cookie, lifetime and rules.
     const ROOM: &'static Room;
 
     /// Renders the landing page: explainer, login form (or who you are), panels and labs.
@@ -91,7 +91,7 @@ pub struct MeQuery {
 #[derive(Debug, Deserialize)]
 pub struct NoFields {}
 
-/// The username form.
+/// The username form's one field, validated as Django's `UsernameField` is.
 #[derive(Debug, Deserialize)]
 pub struct UsernameForm {
     #[serde(default)]

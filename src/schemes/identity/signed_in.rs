@@ -36,7 +36,7 @@ pub struct MaybeSignedIn<R>(pub Option<SignedIn>, Option<Absent>, PhantomData<fn
 pub struct RoomUser<R>(SignedIn, PhantomData<fn() -> R>);
 
 impl<R> RoomUser<R> {
-    /// The login.
+    /// The login this request carries, checked live and unexpired.
     pub fn signed_in(&self) -> &SignedIn {
         &self.0
     }

@@ -371,6 +371,21 @@ pub fn kept_for_user(c: &Connection, user_id: i64) -> rusqlite::Result<(i64, i64
     .query_row(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
+/// Forgets every refresh token and blacklist entry and starts their ids again (the lab's
+/// "reset everything").
+pub fn reset(c: &Connection) -> rusqlite::Result<()> {
+    c.execute_batch(
+        "DELETE FROM jwt_blacklisted; DELETE FROM jwt_outstanding;
+         DELETE FROM sqlite_sequence WHERE name IN ('jwt_outstanding', 'jwt_blacklisted');",
+    )
+}
+
+/// How many login families (one per login) the user's refresh tokens come from.
+pub fn families_of_user(c: &Connection, user_id: i64) -> rusqlite::Result<i64> {
+    c.prepare_cached("SELECT COUNT(DISTINCT family) FROM jwt_outstanding WHERE user_id = ?1")?
+        .query_row([user_id], |r| r.get(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,16 +10,12 @@ pub mod store;
 
 use actix_identity::IdentityMiddleware;
 use actix_session::SessionExt;
-use actix_session::SessionMiddleware;
-use actix_session::config::{CookieContentSecurity, PersistentSession};
-use actix_web::cookie::{SameSite, time};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Serialize;
 
 use crate::db::{Db, Pool};
-use crate::keys::Keys;
 use crate::schemes::identity::{
     self, LandingView, LoginForm, MaybeSignedIn, MeView, Room, RoomPages, SignedIn, see_other,
 };
@@ -60,20 +56,7 @@ pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState, pool: &Pool) {
         settings.session_idle.get(),
         settings.session_max.get(),
     );
-    let sessions =
-        SessionMiddleware::builder(store, Keys::derive(&state.keys().signing, ROOM.cookie_name))
-            .cookie_name(ROOM.cookie_name.to_owned())
-            .cookie_content_security(CookieContentSecurity::Signed)
-            .cookie_secure(settings.secure_cookies())
-            .cookie_http_only(true)
-            .cookie_same_site(SameSite::Lax)
-            .cookie_path("/".to_owned())
-            .session_lifecycle(
-                PersistentSession::default().session_ttl(time::Duration::seconds(
-                    settings.session_max.get().num_seconds(),
-                )),
-            )
-            .build();
+    let sessions = identity::session_middleware(&ROOM, store, state);
     cfg.service(
         web::scope("/session")
             .configure(identity::routes::<SessionPages>)
@@ -103,13 +86,12 @@ pub struct ClientPanels {
 }
 
 fn client_panels(req: &HttpRequest, state: &AppState) -> ClientPanels {
-    let max_age = state.settings.session_max.get().num_seconds();
     ClientPanels {
         browser: panels::browser_cookie(
             req,
             ROOM.cookie_name,
             true,
-            panels::cookie_attributes(&state.settings, Some(max_age)),
+            identity::CookiePolicy::of(&ROOM, state).attributes(),
         ),
         wire: panels::cookie_wire(req, ROOM.cookie_name),
     }

@@ -94,6 +94,11 @@ pub fn account_for_key(
     .optional()
 }
 
+/// Deletes every key (the lab's "reset everything").
+pub fn reset(c: &Connection) -> rusqlite::Result<()> {
+    c.execute_batch("DELETE FROM authtoken_token;")
+}
+
 #[cfg(test)]
 mod tests {
     use super::generate_key;
