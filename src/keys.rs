@@ -1,5 +1,5 @@
-//! The server's four secrets — the key that seals cookie logins (`cookie`), the key that signs
-//! both identity cookies (`signing`), the JWT secret and the CSRF key — from the environment or
+//! The server's four secrets — the key that seals cookie logins (`login_seal`), the key that signs
+//! both identity cookies (`cookie_signing`), the JWT secret and the CSRF key — from the environment or
 //! generated once and kept in the `settings` table, so a restart keeps everyone logged in; and
 //! the ring that swaps the rotating ones in one step.
 
@@ -96,12 +96,12 @@ impl KeyRing {
 pub struct Keys {
     /// The cookie room's key: it seals every cookie login (the seal inside the signed state), so
     /// replacing it — the key-rotation lab — ends them all at once.
-    pub cookie: Key,
+    pub login_seal: Key,
     /// Signs both rooms' identity cookies, `authlab_cookie` and `sessionid`, each under a key
     /// derived for its name. Never rotated: the session middleware keeps the key it started
     /// with, so a rotated one would not survive a restart (the seal does the ending), and
     /// rotating must leave server-side sessions alive, which is the lesson of the rotation row.
-    pub signing: Key,
+    pub cookie_signing: Key,
     /// HS256 secret for JWTs, used as given.
     pub jwt: JwtSecret,
     /// HMAC key for CSRF tokens.
@@ -135,7 +135,7 @@ impl Keys {
             ))
         })??;
         Ok(Keys {
-            cookie: Key::from(&cookie[..COOKIE_KEY_BYTES]),
+            login_seal: Key::from(&cookie[..COOKIE_KEY_BYTES]),
             jwt: JwtSecret::new(jwt)?,
             ..self.clone()
         })
@@ -179,8 +179,8 @@ impl Keys {
         )?;
         let signing = stored(pool, "session_cookie_key", COOKIE_KEY_BYTES)?;
         Ok(Keys {
-            cookie: Key::from(&cookie[..COOKIE_KEY_BYTES]),
-            signing: Key::from(&signing[..COOKIE_KEY_BYTES]),
+            login_seal: Key::from(&cookie[..COOKIE_KEY_BYTES]),
+            cookie_signing: Key::from(&signing[..COOKIE_KEY_BYTES]),
             jwt: JwtSecret::new(jwt)?,
             csrf,
         })

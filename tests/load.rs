@@ -11,7 +11,9 @@ use std::time::Duration;
 use authlab::users::password::{self, BACKLOG_PER_THREAD, BUSY_RETRY_AFTER_SECS};
 use common::{Body, bare_client, spawn_app};
 
-const ALICE: &str = r#"{"username": "alice@example.com", "password": "alice-pass-123"}"#;
+/// alice's login body, as the username login reads it.
+static ALICE_BODY: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| common::login_body("username", &common::TestUser::ALICE));
 
 #[actix_web::test]
 async fn a_full_hashing_backlog_turns_logins_away_until_it_drains() {
@@ -43,7 +45,7 @@ async fn a_full_hashing_backlog_turns_logins_away_until_it_drains() {
         bare_client()
             .post(app.url("/token/api/login"))
             .header("Content-Type", "application/json")
-            .body(ALICE)
+            .body(ALICE_BODY.as_str())
             .send(),
     )
     .await
@@ -97,7 +99,7 @@ async fn a_full_hashing_backlog_turns_logins_away_until_it_drains() {
         assert!(matches!(handle.await, Ok(Ok(()))));
     }
     let got = app
-        .api("POST", "/token/api/login", None, Body::Json(ALICE))
+        .api("POST", "/token/api/login", None, Body::Json(&ALICE_BODY))
         .await;
     assert_eq!(got.status, 200, "{}", got.text);
 }

@@ -183,7 +183,7 @@ async fn a_password_change_ends_sessions_and_refresh_tokens_but_not_the_drf_key(
             "POST",
             "/token/api/login",
             None,
-            Body::Json(r#"{"username": "bob@example.com", "password": "bob-pass-123"}"#),
+            Body::Json(&common::login_body("username", &common::TestUser::BOB)),
         )
         .await
         .json["token"]
@@ -195,7 +195,7 @@ async fn a_password_change_ends_sessions_and_refresh_tokens_but_not_the_drf_key(
             "POST",
             "/jwt/api/token",
             None,
-            Body::Json(r#"{"email": "bob@example.com", "password": "bob-pass-123"}"#),
+            Body::Json(&common::login_body("email", &common::TestUser::BOB)),
         )
         .await
         .json;
@@ -246,7 +246,7 @@ async fn a_password_change_ends_sessions_and_refresh_tokens_but_not_the_drf_key(
             "POST",
             "/token/api/login",
             None,
-            Body::Json(r#"{"username": "bob@example.com", "password": "bob-pass-123"}"#),
+            Body::Json(&common::login_body("username", &common::TestUser::BOB)),
         )
         .await;
     assert_eq!(old.status, 400, "the old password no longer logs in");
@@ -299,7 +299,7 @@ async fn rotating_the_keys_ends_cookies_and_jwts_but_not_sessions_or_tokens() {
             "POST",
             "/jwt/api/token",
             None,
-            Body::Json(r#"{"email": "alice@example.com", "password": "alice-pass-123"}"#),
+            Body::Json(&common::login_body("email", &common::TestUser::ALICE)),
         )
         .await
         .json;
@@ -348,14 +348,14 @@ async fn reset_leaves_exactly_the_demo_users_and_no_credentials() {
         "POST",
         "/token/api/login",
         None,
-        Body::Json(r#"{"username": "alice@example.com", "password": "alice-pass-123"}"#),
+        Body::Json(&common::login_body("username", &common::TestUser::ALICE)),
     )
     .await;
     app.api(
         "POST",
         "/jwt/api/token",
         None,
-        Body::Json(r#"{"email": "alice@example.com", "password": "alice-pass-123"}"#),
+        Body::Json(&common::login_body("email", &common::TestUser::ALICE)),
     )
     .await;
     app.advance_clock("1h").await;

@@ -20,7 +20,10 @@ async fn generated_keys_are_kept_across_a_restart() {
         .expect("builds");
     assert_eq!(second.state().keys().jwt.as_bytes(), keys.jwt.as_bytes());
     assert_eq!(second.state().keys().csrf, keys.csrf);
-    assert_eq!(second.state().keys().cookie.master(), keys.cookie.master());
+    assert_eq!(
+        second.state().keys().login_seal.master(),
+        keys.login_seal.master()
+    );
     assert!(keys.jwt.as_bytes().len() >= 32);
 }
 

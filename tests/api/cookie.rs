@@ -522,11 +522,14 @@ async fn a_value_signed_for_another_cookie_name_is_refused() {
         .into_owned();
     let keys = app.state.keys();
     let mut jar = actix_web::cookie::CookieJar::new();
-    jar.signed_mut(&authlab::keys::Keys::derive(&keys.signing, "sessionid"))
-        .add(actix_web::cookie::Cookie::new(
-            "sessionid",
-            decoded[44..].to_owned(),
-        ));
+    jar.signed_mut(&authlab::keys::Keys::derive(
+        &keys.cookie_signing,
+        "sessionid",
+    ))
+    .add(actix_web::cookie::Cookie::new(
+        "sessionid",
+        decoded[44..].to_owned(),
+    ));
     let copied = jar
         .get("sessionid")
         .map(|c| c.value().to_owned())

@@ -173,11 +173,13 @@ async fn jwt_app() -> TestApp {
     .await
 }
 
-const ALICE: &str = r#"{"email": "alice@example.com", "password": "alice-pass-123"}"#;
+/// alice's login body, as the email login reads it.
+static ALICE_BODY: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| common::login_body("email", &common::TestUser::ALICE));
 
 async fn pair(app: &TestApp) -> (String, String) {
     let got = app
-        .api("POST", "/jwt/api/token/", None, Body::Json(ALICE))
+        .api("POST", "/jwt/api/token/", None, Body::Json(&ALICE_BODY))
         .await;
     assert_eq!(got.status, 200, "{}", got.text);
     (
@@ -194,7 +196,7 @@ fn bearer(token: &str) -> Vec<u8> {
 async fn jwt_obtain_matches_the_contract_case_for_case() {
     let app = jwt_app().await;
     for (case, body) in [
-        ("json_ok", Body::Json(ALICE)),
+        ("json_ok", Body::Json(&ALICE_BODY)),
         (
             "form_ok",
             Body::Form(&[
@@ -216,7 +218,7 @@ async fn jwt_obtain_matches_the_contract_case_for_case() {
             "POST",
             "/jwt/api/token/",
             Some(b"Bearer garbage"),
-            Body::Json(ALICE),
+            Body::Json(&ALICE_BODY),
         )
         .await;
     // ignores_bad_authorization: simplejwt views have no authentication classes.
@@ -797,7 +799,7 @@ async fn jwt_me_matches_the_contract_case_for_case() {
             "POST",
             "/token/api/login",
             None,
-            Body::Json(r#"{"username": "alice@example.com", "password": "alice-pass-123"}"#),
+            Body::Json(&common::login_body("username", &common::TestUser::ALICE)),
         )
         .await
         .json["token"]
@@ -1410,7 +1412,7 @@ async fn deleted_and_deactivated_users_are_refused() {
             "POST",
             "/jwt/api/token/",
             None,
-            Body::Json(r#"{"email": "bob@example.com", "password": "bob-pass-123"}"#),
+            Body::Json(&common::login_body("email", &common::TestUser::BOB)),
         )
         .await;
     let access = got.json["access"].as_str().unwrap_or_default().to_owned();
@@ -1441,7 +1443,7 @@ async fn deleted_and_deactivated_users_are_refused() {
 #[actix_web::test]
 async fn the_token_login_runs_drf_s_default_authentication_first() {
     let app = jwt_app().await;
-    let body = r#"{"username": "alice@example.com", "password": "alice-pass-123"}"#;
+    let body = &common::login_body("username", &common::TestUser::ALICE);
     let got = app
         .api(
             "POST",

@@ -370,7 +370,7 @@ async fn unknown_malformed_or_oversized_session_ids_are_anonymous_never_500() {
     let keys = app.state.keys();
     let mut jar = actix_web::cookie::CookieJar::new();
     let unknown = "a".repeat(64);
-    jar.signed_mut(&authlab::keys::Keys::derive(&keys.signing, COOKIE))
+    jar.signed_mut(&authlab::keys::Keys::derive(&keys.cookie_signing, COOKIE))
         .add(actix_web::cookie::Cookie::new(COOKIE, unknown.clone()));
     let minted = jar
         .get(COOKIE)

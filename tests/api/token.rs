@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 
 const SEEDED_KEY: &str = "0123456789abcdef0123456789abcdef01234567";
 const CAROL_KEY: &str = "fedcba9876543210fedcba9876543210fedcba98";
-const ALICE: &str = r#"{"username": "alice@example.com", "password": "alice-pass-123"}"#;
+/// alice's login body, as the username login reads it.
+static ALICE_BODY: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| common::login_body("username", &common::TestUser::ALICE));
 
 fn alice_json() -> Value {
     json!({"id": 1, "email": "alice@example.com", "username": "alice"})
@@ -153,7 +155,7 @@ async fn token_obtain_matches_the_contract_case_for_case() {
             "json_ok",
             "POST",
             None,
-            Body::Json(ALICE),
+            Body::Json(&ALICE_BODY),
             200,
             None,
             ok.clone(),
@@ -174,7 +176,7 @@ async fn token_obtain_matches_the_contract_case_for_case() {
             "seeded_key_returned",
             "POST",
             None,
-            Body::Json(ALICE),
+            Body::Json(&ALICE_BODY),
             200,
             None,
             ok.clone(),
@@ -312,7 +314,7 @@ async fn token_obtain_matches_the_contract_case_for_case() {
             "bad_authorization_header",
             "POST",
             Some(b"Token not-a-real-key"),
-            Body::Json(ALICE),
+            Body::Json(&ALICE_BODY),
             401,
             Some("Bearer realm=\"api\""),
             json!({"detail": "Invalid token."}),
@@ -490,7 +492,7 @@ async fn token_me_matches_the_contract_case_for_case() {
 async fn keys_are_40_lowercase_hex_one_per_user_and_the_same_on_every_login() {
     let app = spawn_app().await;
     let alice = app
-        .api("POST", "/token/api/login", None, Body::Json(ALICE))
+        .api("POST", "/token/api/login", None, Body::Json(&ALICE_BODY))
         .await
         .json["token"]
         .as_str()
@@ -501,7 +503,7 @@ async fn keys_are_40_lowercase_hex_one_per_user_and_the_same_on_every_login() {
             "POST",
             "/token/api/login",
             None,
-            Body::Json(r#"{"username": "bob@example.com", "password": "bob-pass-123"}"#),
+            Body::Json(&common::login_body("username", &common::TestUser::BOB)),
         )
         .await
         .json["token"]
@@ -518,7 +520,7 @@ async fn keys_are_40_lowercase_hex_one_per_user_and_the_same_on_every_login() {
     }
     assert_ne!(alice, bob, "two users never share a key");
     let again = app
-        .api("POST", "/token/api/login", None, Body::Json(ALICE))
+        .api("POST", "/token/api/login", None, Body::Json(&ALICE_BODY))
         .await;
     assert_eq!(
         again.json["token"],
@@ -532,7 +534,7 @@ async fn keys_are_40_lowercase_hex_one_per_user_and_the_same_on_every_login() {
 }
 
 async fn alice_key(app: &TestApp) -> String {
-    app.api("POST", "/token/api/login", None, Body::Json(ALICE))
+    app.api("POST", "/token/api/login", None, Body::Json(&ALICE_BODY))
         .await
         .json["token"]
         .as_str()
@@ -732,7 +734,7 @@ async fn login_is_throttled_with_drf_s_429() {
             "POST",
             "/token/api/login",
             None,
-            Body::Json(r#"{"username": "bob@example.com", "password": "bob-pass-123"}"#),
+            Body::Json(&common::login_body("username", &common::TestUser::BOB)),
         )
         .await;
     assert_eq!(got.status, 429);

@@ -44,6 +44,15 @@ impl TestUser {
     }
 }
 
+/// A JSON login body for `user`: `{"<field>": email, "password": …}` (`field` is `username`
+/// for the DRF login, `email` for simplejwt's).
+pub fn login_body(field: &str, user: &TestUser) -> String {
+    let mut body = serde_json::Map::new();
+    body.insert(field.to_owned(), user.email.into());
+    body.insert("password".to_owned(), user.password.into());
+    serde_json::Value::Object(body).to_string()
+}
+
 /// A running authlab and a client with its own cookie jar (one browser).
 pub struct TestApp {
     pub address: String,

@@ -53,15 +53,18 @@ pub fn session_middleware<S: SessionStore>(
     state: &AppState,
 ) -> SessionMiddleware<S> {
     let policy = CookiePolicy::of(room, state);
-    SessionMiddleware::builder(store, Keys::derive(&state.keys().signing, room.cookie_name))
-        .cookie_name(room.cookie_name.to_owned())
-        .cookie_content_security(CookieContentSecurity::Signed)
-        .cookie_secure(policy.secure)
-        .cookie_http_only(true)
-        .cookie_same_site(SameSite::Lax)
-        .cookie_path("/".to_owned())
-        .session_lifecycle(
-            PersistentSession::default().session_ttl(time::Duration::seconds(policy.max_age_secs)),
-        )
-        .build()
+    SessionMiddleware::builder(
+        store,
+        Keys::derive(&state.keys().cookie_signing, room.cookie_name),
+    )
+    .cookie_name(room.cookie_name.to_owned())
+    .cookie_content_security(CookieContentSecurity::Signed)
+    .cookie_secure(policy.secure)
+    .cookie_http_only(true)
+    .cookie_same_site(SameSite::Lax)
+    .cookie_path("/".to_owned())
+    .session_lifecycle(
+        PersistentSession::default().session_ttl(time::Duration::seconds(policy.max_age_secs)),
+    )
+    .build()
 }

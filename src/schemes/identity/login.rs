@@ -99,7 +99,7 @@ pub async fn login(
     let issued_at = state.clock.unix();
     let seal = room
         .sealed
-        .then(|| super::seal::seal(&state.keys().cookie, card.id, issued_at));
+        .then(|| super::seal::seal(&state.keys().login_seal, card.id, issued_at));
     let login = Login {
         user: card,
         issued_at,

@@ -180,7 +180,7 @@ impl SignedIn {
         let sealed = !room.sealed
             || login.seal.as_deref().is_some_and(|stored| {
                 super::seal::seal_matches(
-                    &state.keys().cookie,
+                    &state.keys().login_seal,
                     login.user.id,
                     login.issued_at,
                     stored,
@@ -246,7 +246,7 @@ pub fn signed_value(req: &HttpRequest, room: &Room, state: &AppState) -> Option<
     let mut jar = actix_web::cookie::CookieJar::new();
     jar.add_original(cookie);
     jar.signed(&crate::keys::Keys::derive(
-        &state.keys().signing,
+        &state.keys().cookie_signing,
         room.cookie_name,
     ))
     .get(room.cookie_name)
