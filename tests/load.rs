@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use authlab::users::password::{self, BACKLOG_PER_THREAD, BUSY_RETRY_AFTER_SECS};
+use authlab::users::hashing::{self, BACKLOG_PER_THREAD, BUSY_RETRY_AFTER_SECS};
 use common::{Body, bare_client, spawn_app};
 
 /// alice's login body, as the username login reads it.
@@ -22,7 +22,7 @@ async fn a_full_hashing_backlog_turns_logins_away_until_it_drains() {
     // Take every place with hashes that wait behind a closed gate.
     let gate = Arc::new(tokio::sync::RwLock::new(()));
     let closed = gate.write().await;
-    let places = BACKLOG_PER_THREAD * password::hashing_threads();
+    let places = BACKLOG_PER_THREAD * hashing::hashing_threads();
     let entered = Arc::new(AtomicUsize::new(0));
     let held: Vec<_> = (0..places)
         .map(|_| {
@@ -30,7 +30,7 @@ async fn a_full_hashing_backlog_turns_logins_away_until_it_drains() {
             actix_web::rt::spawn(async move {
                 // Counted in the poll that takes the place (off_thread enters before it first
                 // waits), and the test runs on one thread: a count of `places` means all are taken.
-                let hash = password::off_thread(move || drop(gate.blocking_read()));
+                let hash = authlab::users::hashing::off_thread(move || drop(gate.blocking_read()));
                 entered.fetch_add(1, Ordering::SeqCst);
                 hash.await
             })

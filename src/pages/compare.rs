@@ -3,8 +3,8 @@
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use crate::pages::agent::Column;
-use crate::pages::matrix::Event;
+use crate::pages::labs::agent::Column;
+use crate::pages::labs::matrix::Event;
 use crate::schemes::scheme::Scheme;
 use crate::web::error::AppError;
 use crate::web::page::{PageCtx, render};

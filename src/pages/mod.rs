@@ -1,14 +1,10 @@
 //! The shared pages — overview, sign-up, users — plus `/healthz`, `/api/ping`, the lab actions and static files.
 
 pub mod account;
-pub mod agent;
 pub mod compare;
 pub mod diagram;
 pub mod home;
-pub mod kept;
-pub mod lab;
-pub mod matrix;
-pub mod second_server;
+pub mod labs;
 pub mod signup;
 pub mod sweep;
 pub mod users;
@@ -44,7 +40,7 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
                         .to(ping_options),
                 ),
         );
-    lab::mount(cfg);
+    labs::mount(cfg);
 }
 
 /// Mounts the routes with path parameters. They go last: matching them costs a pattern match,

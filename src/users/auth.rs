@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use crate::clock::Clock;
 use crate::db::{Db, DbError};
-use crate::users::password::HashingError;
+use crate::users::hashing::HashingError;
 use crate::users::throttle::{Attempt, LoginThrottle};
 use crate::users::{self, User, password};
 
@@ -84,7 +84,7 @@ pub async fn authenticate(
     } else {
         let password = password.to_owned();
         let stored = user.as_ref().map(|u| u.password.clone());
-        password::off_thread(move || match stored {
+        crate::users::hashing::off_thread(move || match stored {
             Some(phc) => password::verify(&password, &phc),
             None => {
                 password::verify_dummy(&password);
@@ -111,7 +111,7 @@ pub async fn authenticate(
 
 /// Hashes a new password on a hashing thread (argon2id is slow on purpose).
 pub async fn hash_password(secret: String) -> Result<String, ServerError> {
-    password::off_thread(move || password::hash(&secret))
+    crate::users::hashing::off_thread(move || password::hash(&secret))
         .await?
         .map_err(ServerError::Hash)
 }

@@ -25,7 +25,8 @@ pub async fn seed(pool: &Pool, clock: &Clock) -> anyhow::Result<()> {
         let new = NewUser {
             email,
             username: username.to_owned(),
-            password_hash: password::off_thread(move || password::hash(secret)).await??,
+            password_hash: crate::users::hashing::off_thread(move || password::hash(secret))
+                .await??,
             is_active: active,
         };
         match db::with_conn(pool, |c| users::insert(c, &new, clock.now()))? {

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod demo;
 pub mod email;
+pub mod hashing;
 pub mod password;
 pub mod throttle;
 

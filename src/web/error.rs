@@ -9,7 +9,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use serde_json::{Value, json};
 
-use crate::users::password::{self, HashingError};
+use crate::users::hashing::HashingError;
 use crate::web::is_api_path;
 use crate::web::page::PageCtx;
 
@@ -133,7 +133,7 @@ pub fn unreadable_body(e: &actix_web::Error) -> AppError {
 impl From<HashingError> for AppError {
     fn from(e: HashingError) -> Self {
         match e {
-            HashingError::Busy => AppError::Busy(password::BUSY_RETRY_AFTER_SECS),
+            HashingError::Busy => AppError::Busy(crate::users::hashing::BUSY_RETRY_AFTER_SECS),
             HashingError::Stopped => AppError::Internal(e.into()),
         }
     }

@@ -1,4 +1,12 @@
-//! Lab actions that move the world for a class: the lab clock. Mounted only when lab controls are on.
+//! The labs across schemes, under `/lab/…`, mounted only when lab controls are on: the lab clock,
+//! key rotation and reset (here), the replay matrix and two devices (`matrix`), what the server
+//! keeps after N logins (`kept`), the second server (`second_server`), and the loopback client
+//! they all log in with (`agent`).
+
+pub mod agent;
+pub mod kept;
+pub mod matrix;
+pub mod second_server;
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -26,22 +34,22 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/lab/matrix")
             .guard(lab_only())
-            .post(crate::pages::matrix::matrix),
+            .post(crate::pages::labs::matrix::matrix),
     )
     .service(
         web::resource("/lab/two-devices")
             .guard(lab_only())
-            .post(crate::pages::matrix::two_devices),
+            .post(crate::pages::labs::matrix::two_devices),
     )
     .service(
         web::resource("/lab/second-server")
             .guard(lab_only())
-            .post(crate::pages::second_server::second_server),
+            .post(crate::pages::labs::second_server::second_server),
     )
     .service(
         web::resource("/lab/kept")
             .guard(lab_only())
-            .post(crate::pages::kept::kept),
+            .post(crate::pages::labs::kept::kept),
     )
     .service(web::resource("/lab/reset").guard(lab_only()).post(reset));
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::db::Db;
-use crate::pages::agent::{Agent, Column, Credentials};
+use crate::pages::labs::agent::{Agent, Column, Credentials};
 use crate::state::AppState;
 use crate::users::auth::hash_password;
 use crate::users::{self, Email, NewUser};

@@ -5,7 +5,6 @@
 use serde_json::{Value, json};
 
 use crate::state::AppState;
-use crate::users::password;
 use crate::web::csrf::{self, CSRF_COOKIE};
 use crate::web::error::AppError;
 use crate::web::replay::{self, Replayed};
@@ -71,7 +70,9 @@ fn logged_in(answer: anyhow::Result<Replayed>) -> Result<Replayed, AppError> {
     match answer.status {
         200..=299 | 303 => Ok(answer),
         429 => Err(AppError::Throttled(retry(60))),
-        503 => Err(AppError::Busy(retry(password::BUSY_RETRY_AFTER_SECS))),
+        503 => Err(AppError::Busy(retry(
+            crate::users::hashing::BUSY_RETRY_AFTER_SECS,
+        ))),
         status => Err(AppError::Internal(anyhow::anyhow!(
             "the lab's own login answered {status}: {}",
             answer.body.chars().take(200).collect::<String>()

@@ -7,8 +7,8 @@ use rand::Rng;
 use serde_json::json;
 
 use crate::db::Db;
-use crate::pages::agent::{Agent, Column};
-use crate::pages::matrix::{cell, forget, throwaway};
+use crate::pages::labs::agent::{Agent, Column};
+use crate::pages::labs::matrix::{cell, forget, throwaway};
 use crate::state::AppState;
 use crate::web::error::AppError;
 

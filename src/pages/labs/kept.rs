@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::db::Db;
-use crate::pages::agent::Agent;
-use crate::pages::matrix::{forget, throwaway};
+use crate::pages::labs::agent::Agent;
+use crate::pages::labs::matrix::{forget, throwaway};
 use crate::schemes::{jwt, session, token};
 use crate::state::AppState;
 use crate::web::error::AppError;
