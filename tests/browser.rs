@@ -419,24 +419,23 @@ async fn wait_for_text_within(browser: &Browser, css: &str, needle: &str, secs: 
     }
 }
 
+/// Logs alice in through the login form of `page` (whatever form it shows) and waits until
+/// `who` names her.
+async fn log_in_as_alice(browser: &Browser, app: &TestApp, page: &str, who: &str) {
+    browser.goto(app, page).await;
+    browser.fill("#email", TestUser::ALICE.email).await;
+    browser.fill("#password", TestUser::ALICE.password).await;
+    browser.click("#submit").await;
+    wait_for_text(browser, who, TestUser::ALICE.email).await;
+}
+
 #[actix_web::test]
 async fn token_login_keeps_the_key_in_local_storage_and_regenerate_kills_the_old_one() {
     let app = spawn_app().await;
     let browser = Browser::start().await;
-    browser.goto(&app, "/token").await;
-    browser.fill("#email", "alice@example.com").await;
-    browser.fill("#password", TestUser::ALICE.password).await;
-    browser.click("#submit").await;
-    wait_for_text(&browser, "#token-who", "alice@example.com").await;
+    log_in_as_alice(&browser, &app, "/token", "#token-who").await;
 
-    let stored: String = browser
-        .client
-        .execute("return localStorage.getItem('authlab.token');", vec![])
-        .await
-        .expect("script runs")
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let stored: String = stored(&browser, "authlab.token").await;
     assert_eq!(stored.len(), 40);
     assert_eq!(browser.text_of("#browser-token").await, stored);
     assert!(
@@ -460,11 +459,7 @@ async fn after_a_script_login_the_form_is_gone_and_the_second_device_lab_has_its
     let app = spawn_app().await;
     let browser = Browser::start().await;
     for (page, who) in [("/token", "#token-who"), ("/jwt", "#jwt-who")] {
-        browser.goto(&app, page).await;
-        browser.fill("#email", "alice@example.com").await;
-        browser.fill("#password", TestUser::ALICE.password).await;
-        browser.click("#submit").await;
-        wait_for_text(&browser, who, "alice@example.com").await;
+        log_in_as_alice(&browser, &app, page, who).await;
         let form = browser
             .client
             .find(Locator::Css("form.login"))
@@ -493,11 +488,7 @@ async fn after_a_script_login_the_form_is_gone_and_the_second_device_lab_has_its
 async fn the_jwt_page_decodes_the_tokens_counts_down_and_refreshes_by_itself() {
     let app = spawn_app().await;
     let browser = Browser::start().await;
-    browser.goto(&app, "/jwt").await;
-    browser.fill("#email", "alice@example.com").await;
-    browser.fill("#password", TestUser::ALICE.password).await;
-    browser.click("#submit").await;
-    wait_for_text(&browser, "#jwt-who", "alice@example.com").await;
+    log_in_as_alice(&browser, &app, "/jwt", "#jwt-who").await;
 
     let parts = browser
         .client
@@ -525,14 +516,7 @@ async fn the_jwt_page_decodes_the_tokens_counts_down_and_refreshes_by_itself() {
         refresh_left.starts_with("expires in 23 h 59 min") || refresh_left == "expires in 1 d",
         "a day reads in hours: {refresh_left}"
     );
-    let first_access: String = browser
-        .client
-        .execute("return localStorage.getItem('authlab.jwt.access');", vec![])
-        .await
-        .expect("script runs")
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let first_access: String = stored(&browser, "authlab.jwt.access").await;
 
     let bar_before = browser.text_of("#lab-now").await;
     browser.click("#expire-access").await;
@@ -560,14 +544,7 @@ async fn the_jwt_page_decodes_the_tokens_counts_down_and_refreshes_by_itself() {
         recent.contains(&bar_after),
         "and shows its time: {bar_after} {recent:?}"
     );
-    let second_access: String = browser
-        .client
-        .execute("return localStorage.getItem('authlab.jwt.access');", vec![])
-        .await
-        .expect("script runs")
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let second_access: String = stored(&browser, "authlab.jwt.access").await;
     assert_ne!(
         first_access, second_access,
         "the page refreshed the pair by itself"
@@ -586,11 +563,7 @@ async fn two_tabs_refreshing_together_stay_logged_in_and_a_late_replay_ends_the_
             .await
             .contains("탭 두 개")
     );
-    browser.goto(&app, "/jwt?lang=en").await;
-    browser.fill("#email", "alice@example.com").await;
-    browser.fill("#password", TestUser::ALICE.password).await;
-    browser.click("#submit").await;
-    wait_for_text(&browser, "#jwt-who", "alice@example.com").await;
+    log_in_as_alice(&browser, &app, "/jwt?lang=en", "#jwt-who").await;
 
     browser.click("#tabs-race").await;
     let raced = wait_for_text(&browser, "#tabs-result", "still accepts").await;
@@ -719,11 +692,7 @@ async fn stored(browser: &Browser, name: &str) -> String {
 async fn the_jwt_panels_follow_the_pair_through_a_refresh_by_itself_and_keep_the_logged_out_row() {
     let app = spawn_app().await;
     let browser = Browser::start().await;
-    browser.goto(&app, "/jwt").await;
-    browser.fill("#email", "alice@example.com").await;
-    browser.fill("#password", TestUser::ALICE.password).await;
-    browser.click("#submit").await;
-    wait_for_text(&browser, "#jwt-who", "alice@example.com").await;
+    log_in_as_alice(&browser, &app, "/jwt", "#jwt-who").await;
     let first = stored(&browser, "authlab.jwt.access").await;
 
     // Two seconds before the access token runs out, then the page is left to watch it expire.
@@ -800,11 +769,7 @@ async fn the_jwt_panels_follow_the_pair_through_a_refresh_by_itself_and_keep_the
 async fn the_hijack_lab_ends_with_the_stolen_copy_refused_in_the_page_s_language() {
     let app = spawn_app().await;
     let browser = Browser::start().await;
-    browser.goto(&app, "/session?lang=ko").await;
-    browser.fill("#email", "alice@example.com").await;
-    browser.fill("#password", TestUser::ALICE.password).await;
-    browser.click("#submit").await;
-    wait_for_text(&browser, "#who", "alice@example.com").await;
+    log_in_as_alice(&browser, &app, "/session?lang=ko", "#who").await;
     browser.click("#stolen-keep").await;
     browser.click("#stolen-replay").await;
     wait_for_text(&browser, "#stolen-answer", "HTTP 200").await;
