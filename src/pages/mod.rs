@@ -1,10 +1,11 @@
-//! The shared pages — overview, sign-up, users — plus `/healthz`, `/api/ping`, the lab actions and static files.
+//! The shared pages — overview, sign-up, users, the API description — plus `/healthz`, `/api/ping`, the lab actions and static files.
 
 pub mod account;
 pub mod compare;
 pub mod diagram;
 pub mod home;
 pub mod labs;
+pub mod openapi;
 pub mod signup;
 pub mod sweep;
 pub mod users;
@@ -30,6 +31,8 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
                 .post(account::submit),
         )
         .service(web::resource("/healthz").get(healthz))
+        .service(web::resource("/api").get(openapi::page))
+        .service(web::resource("/api/openapi.json").get(openapi::document))
         .service(
             web::resource("/api/ping")
                 .wrap(actix_web::middleware::from_fn(crate::web::drf::negotiate))

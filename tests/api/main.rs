@@ -17,6 +17,7 @@ mod i18n;
 )]
 mod jwt;
 mod learner;
+mod openapi;
 mod pages;
 mod reliability;
 mod session;
