@@ -196,6 +196,40 @@ pub const JS_KEYS: &[&str] = &[
     "js.compare.second_server_cells",
     "js.compare.second_server_claims",
     "js.compare.reset_confirm",
+    "js.inspector.count",
+    "js.inspector.open",
+    "js.inspector.close",
+    "js.inspector.copy_curl",
+    "js.inspector.edit",
+    "js.inspector.send",
+    "js.inspector.method",
+    "js.inspector.headers",
+    "js.inspector.headers_hint",
+    "js.inspector.body",
+    "js.inspector.credential",
+    "js.inspector.cred_as_sent",
+    "js.inspector.cred_none",
+    "js.inspector.cred_cookies",
+    "js.inspector.cred_token",
+    "js.inspector.cred_jwt",
+    "js.inspector.no_token",
+    "js.inspector.no_jwt",
+    "js.inspector.bad_header",
+    "js.inspector.same_site_only",
+    "js.inspector.original",
+    "js.inspector.resent",
+    "js.inspector.via_form",
+    "js.inspector.via_resend",
+    "js.inspector.request_headers",
+    "js.inspector.response_headers",
+    "js.inspector.by_browser",
+    "js.inspector.by_server",
+    "js.inspector.landed",
+    "js.inspector.form_note",
+    "js.inspector.opaque_redirect",
+    "js.inspector.your_password",
+    "js.inspector.binary_body",
+    "js.inspector.har_form",
 ];
 
 /// The script strings in `lang`, as the JSON object `static/common.js` reads.
@@ -214,7 +248,8 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         .is_some()
 }
 
-fn query_lang(query: &str) -> Option<Lang> {
+/// The language a `?lang=` in `query` chooses, when it names a supported one.
+pub fn query_lang(query: &str) -> Option<Lang> {
     query_lang_value(query).and_then(Lang::parse)
 }
 

@@ -54,20 +54,6 @@
     });
   });
 
-  // Adds one row, newest first, to the page's request log (#request-log).
-  function logRequest(method, path, sent, status, timing) {
-    var table = document.getElementById("request-log");
-    if (!table) { return; }
-    var body = table.querySelector("tbody");
-    var row = document.createElement("tr");
-    [method + " " + path, sent, String(status), timing || ""].forEach(function (text) {
-      var cell = document.createElement("td");
-      cell.textContent = text;
-      row.appendChild(cell);
-    });
-    body.insertBefore(row, body.firstChild);
-  }
-
   // Decodes one base64url segment of a JWT as UTF-8 text. No key is needed: it is only encoded.
   function base64urlDecode(segment) {
     var text = segment.replace(/-/g, "+").replace(/_/g, "/");
@@ -167,7 +153,7 @@
   }
 
   window.authlab = {
-    t: t, postJson: postJson, show: show, logRequest: logRequest,
+    t: t, postJson: postJson, show: show,
     base64urlDecode: base64urlDecode, jwtPayload: jwtPayload, bytes: bytes,
     when: when, span: span, left: left, longValue: longValue, refusal: refusal
   };

@@ -23,7 +23,6 @@
     var data = null;
     try { data = await res.clone().json(); } catch (e) { data = null; }
     var status = res.type === "opaqueredirect" ? 303 : res.status;
-    lab.logRequest(method, path, options.sent || (init.credentials === "omit" ? "—" : "Cookie"), status, res.headers.get("Server-Timing"));
     return { status: status, data: data, timing: res.headers.get("Server-Timing") || "" };
   }
 
@@ -63,7 +62,7 @@
     expiries.session = server.current ? server.current.expires_at : null;
 
     var tokenHeaders = token ? { Authorization: "Token " + token } : {};
-    var tAnswer = await call("GET", "/token/api/inspect", { headers: tokenHeaders, credentials: "omit", sent: token ? "Authorization: Token …" : "—" });
+    var tAnswer = await call("GET", "/token/api/inspect", { headers: tokenHeaders, credentials: "omit" });
     if (tAnswer.status === 401 && token) {
       // The key this browser holds was refused (deleted, reset): it is dead, so it is dropped.
       localStorage.removeItem("authlab.token");
@@ -78,7 +77,7 @@
     expiries.token = token ? "never" : null;
 
     var jwtHeaders = access ? { Authorization: "Bearer " + access } : {};
-    var jAnswer = await call("GET", "/jwt/api/inspect", { headers: jwtHeaders, credentials: "omit", sent: access ? "Authorization: Bearer …" : "—" });
+    var jAnswer = await call("GET", "/jwt/api/inspect", { headers: jwtHeaders, credentials: "omit" });
     if (jAnswer.status === 401 && access) {
       // The access token was refused (expired, or signed with a secret since rotated): one
       // refresh, and if that is refused too the pair is dead and dropped.
@@ -92,7 +91,7 @@
       }
       access = stored("authlab.jwt.access");
       refreshToken = stored("authlab.jwt.refresh");
-      jAnswer = await call("GET", "/jwt/api/inspect", { headers: access ? { Authorization: "Bearer " + access } : {}, credentials: "omit", sent: access ? "Authorization: Bearer …" : "—" });
+      jAnswer = await call("GET", "/jwt/api/inspect", { headers: access ? { Authorization: "Bearer " + access } : {}, credentials: "omit" });
     }
     var j = jAnswer.data || {};
     if (j.now) { skew = j.now - Math.floor(Date.now() / 1000); }
@@ -146,8 +145,8 @@
     var answers = {
       cookie: await call("GET", "/cookie/api/me"),
       session: await call("GET", "/session/api/me"),
-      token: await call("GET", "/token/api/me", { headers: token ? { Authorization: "Token " + token } : {}, credentials: "omit", sent: token ? "Authorization: Token …" : "—" }),
-      jwt: await call("GET", "/jwt/api/me", { headers: access ? { Authorization: "Bearer " + access } : {}, credentials: "omit", sent: access ? "Authorization: Bearer …" : "—" })
+      token: await call("GET", "/token/api/me", { headers: token ? { Authorization: "Token " + token } : {}, credentials: "omit" }),
+      jwt: await call("GET", "/jwt/api/me", { headers: access ? { Authorization: "Bearer " + access } : {}, credentials: "omit" })
     };
     Object.keys(answers).forEach(function (slug) {
       var a = answers[slug];

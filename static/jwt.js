@@ -51,17 +51,14 @@
 
   async function call(method, path, body, bearer, extra) {
     var headers = Object.assign({}, extra || {});
-    var sent = "—";
     if (bearer) {
       headers.Authorization = "Bearer " + bearer;
-      sent = "Authorization: Bearer " + bearer.slice(0, 12) + "… (" + bytes("Authorization: Bearer " + bearer) + " B)";
     }
     if (body !== undefined) { headers["Content-Type"] = "application/json"; }
     var res = await fetch(path, { method: method, headers: headers, credentials: "omit",
       body: body === undefined ? undefined : JSON.stringify(body) });
     var data = null;
     try { data = await res.json(); } catch (e) { data = null; }
-    lab.logRequest(method, path, sent, res.status, res.headers.get("Server-Timing"));
     return { status: res.status, data: data, timing: res.headers.get("Server-Timing") || "" };
   }
 

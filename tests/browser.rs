@@ -911,3 +911,431 @@ async fn after_key_rotation_in_the_matrix_every_compare_column_reads_its_state_a
     );
     browser.close().await;
 }
+
+/// Runs `script` in the page and returns its value.
+async fn run_js(
+    browser: &Browser,
+    script: &str,
+    args: Vec<serde_json::Value>,
+) -> serde_json::Value {
+    browser
+        .client
+        .execute(script, args)
+        .await
+        .unwrap_or_else(|e| panic!("script runs: {script}: {e}"))
+}
+
+/// The inspector's exchanges, oldest first.
+async fn exchanges(browser: &Browser) -> Vec<serde_json::Value> {
+    let list = run_js(
+        browser,
+        "return window.authlab.inspector.exchanges();",
+        vec![],
+    )
+    .await;
+    list.as_array().cloned().unwrap_or_default()
+}
+
+/// The newest answered exchange with `method` and `path`, waiting for it.
+async fn exchange(browser: &Browser, method: &str, path: &str) -> serde_json::Value {
+    exchange_carrying(browser, method, path, "").await
+}
+
+/// [`exchange`], for one whose request carries `needle` (a cookie's name, say).
+async fn exchange_carrying(
+    browser: &Browser,
+    method: &str,
+    path: &str,
+    needle: &str,
+) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = exchanges(browser).await.into_iter().rev().find(|x| {
+            x["request"]["method"] == method
+                && x["request"]["url"]
+                    .as_str()
+                    .is_some_and(|u| u.ends_with(path))
+                && x["response"].is_object()
+                && x["request"].to_string().contains(needle)
+        });
+        if let Some(x) = found {
+            return x;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the inspector never listed {method} {path}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Runs a curl command copied from the page (its `data-copy`) and returns status and body.
+fn run_curl(command: &str) -> (u16, String) {
+    assert!(command.starts_with("curl -i "), "a curl command: {command}");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} -s --max-time 10"))
+        .output()
+        .expect("curl runs (apt-get install -y curl)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("curl printed a status line: {text:?} {:?}", out.stderr));
+    (status, body.to_owned())
+}
+
+/// The copy-as-curl command of exchange `id`, as its button holds it.
+async fn curl_of(browser: &Browser, id: i64) -> String {
+    let selector = format!("#request-log tr[data-exchange=\"{id}\"] .copy-curl");
+    let value = run_js(
+        browser,
+        "var b = document.querySelector(arguments[0]); return b ? b.getAttribute('data-copy') : null;",
+        vec![json!(selector)],
+    )
+    .await;
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("{selector} is listed"))
+        .to_owned()
+}
+
+/// Opens exchange `id` in the inspector, edits it with `edits` (field name → value) and sends
+/// it again, as a tester does with the form; returns the resent exchange once answered.
+async fn resend(browser: &Browser, id: i64, edits: &[(&str, &str)]) -> serde_json::Value {
+    let before = exchanges(browser).await.len();
+    run_js(
+        browser,
+        "var row = document.querySelector('#request-log tr[data-exchange=\"' + arguments[0] + '\"]');
+         if (!row.nextElementSibling || !row.nextElementSibling.classList.contains('exchange-detail')) {
+           row.querySelector('.open-exchange').click();
+         }
+         var detail = document.querySelector('#request-log tr[data-exchange=\"' + arguments[0] + '\"] + tr');
+         if (!detail.querySelector('form.resend')) { detail.querySelector('.edit-resend').click(); }",
+        vec![json!(id)],
+    )
+    .await;
+    let edits: serde_json::Map<String, serde_json::Value> = edits
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), json!(v)))
+        .collect();
+    run_js(
+        browser,
+        "var form = document.querySelector('#request-log tr[data-exchange=\"' + arguments[0] + '\"] + tr form.resend');
+         var edits = arguments[1];
+         Object.keys(edits).forEach(function (name) { form.elements[name].value = edits[name]; });
+         form.querySelector('button[type=submit]').click();",
+        vec![json!(id), json!(edits)],
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let list = exchanges(browser).await;
+        if list.len() > before {
+            let last = list.last().cloned().expect("one more");
+            assert_eq!(last["via"], "resend");
+            assert_eq!(last["resendOf"], id);
+            return last;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the resend of #{id} never answered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// What the inspector shows of exchange `id` once opened (both sides, original and resent).
+async fn detail_text(browser: &Browser, id: i64) -> String {
+    wait_for_text(
+        browser,
+        &format!("#request-log tr[data-exchange=\"{id}\"] + tr.exchange-detail"),
+        "HTTP/1.1",
+    )
+    .await
+}
+
+/// Checks the HAR export against HAR 1.2: the fields each object must have, their types, and
+/// that every entry's `time` is the sum of its timings.
+async fn check_har(browser: &Browser) -> serde_json::Value {
+    // One synchronous script, so no request lands between the export and the count.
+    let both = run_js(
+        browser,
+        "var i = window.authlab.inspector; return [i.har(), i.exchanges().length];",
+        vec![],
+    )
+    .await;
+    let har = both[0].clone();
+    let log = &har["log"];
+    assert_eq!(log["version"], "1.2");
+    assert_eq!(log["creator"]["name"], "authlab");
+    assert!(
+        log["creator"]["version"]
+            .as_str()
+            .is_some_and(|v| !v.is_empty())
+    );
+    let page = &log["pages"][0];
+    assert!(page["id"].is_string() && page["title"].is_string() && page["pageTimings"].is_object());
+    let entries = log["entries"].as_array().expect("entries");
+    assert_eq!(
+        Some(entries.len() as u64),
+        both[1].as_u64(),
+        "every listed exchange is in the HAR"
+    );
+    assert!(!entries.is_empty(), "the HAR holds the page's requests");
+    for entry in entries {
+        chrono::DateTime::parse_from_rfc3339(entry["startedDateTime"].as_str().expect("a date"))
+            .expect("startedDateTime is ISO 8601");
+        assert_eq!(entry["pageref"], page["id"]);
+        let request = &entry["request"];
+        let response = &entry["response"];
+        for (object, fields) in [
+            (request, &["method", "url", "httpVersion"][..]),
+            (response, &["statusText", "httpVersion", "redirectURL"][..]),
+        ] {
+            for field in fields {
+                assert!(object[field].is_string(), "{field} in {object}");
+            }
+            for list in ["cookies", "headers"] {
+                assert!(object[list].is_array(), "{list} in {object}");
+            }
+            assert!(object["headersSize"].is_i64() && object["bodySize"].is_i64());
+        }
+        assert!(request["queryString"].is_array());
+        assert!(response["status"].is_u64());
+        assert!(
+            response["content"]["size"].is_i64() && response["content"]["mimeType"].is_string()
+        );
+        if let Some(post) = request.get("postData") {
+            assert!(post["mimeType"].is_string() && post["text"].is_string());
+        }
+        assert!(entry["cache"].is_object());
+        let timings = &entry["timings"];
+        let mut sum = 0.0;
+        for phase in ["send", "wait", "receive"] {
+            let value = timings[phase]
+                .as_f64()
+                .unwrap_or_else(|| panic!("timings.{phase}"));
+            assert!(value >= 0.0, "timings.{phase} is {value}");
+            sum += value;
+        }
+        let time = entry["time"].as_f64().expect("time");
+        assert!(
+            (time - sum).abs() < 0.01,
+            "time {time} is not the sum of its timings {sum}"
+        );
+    }
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["_serverTiming"].is_array() && e["timings"]["wait"].as_f64() > Some(0.0)),
+        "Server-Timing became the entries' wait"
+    );
+    har
+}
+
+fn body_json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("a JSON body: {text:?}: {e}"))
+}
+
+#[actix_web::test]
+async fn the_inspector_lists_resends_copies_as_curl_and_exports_har_on_every_scheme_page_in_both_languages()
+ {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    for (lang, heading, form_note, no_jwt) in [
+        (
+            "en",
+            "Requests this page made",
+            "The browser posted this form itself",
+            "This browser holds no JWT",
+        ),
+        (
+            "ko",
+            "이 페이지가 보낸 요청",
+            "이 폼은 브라우저가 직접 제출했기",
+            "이 브라우저에는 JWT가 없습니다",
+        ),
+    ] {
+        browser.goto(&app, &format!("/cookie?lang={lang}")).await;
+        run_js(
+            &browser,
+            "sessionStorage.clear(); localStorage.clear();",
+            vec![],
+        )
+        .await;
+        browser
+            .client
+            .delete_all_cookies()
+            .await
+            .expect("cookies cleared");
+
+        // Cookie: a form the browser posts itself, completed on the page it leads to.
+        log_in_as_alice(&browser, &app, &format!("/cookie?lang={lang}"), "#who").await;
+        assert_eq!(browser.text_of("#inspector h2").await, heading);
+        let login = exchange(&browser, "POST", "/cookie/login").await;
+        assert_eq!(login["via"], "form");
+        assert_eq!(login["response"]["status"], 303);
+        let set_cookies: Vec<&str> = login["response"]["headers"]
+            .as_array()
+            .expect("headers")
+            .iter()
+            .filter(|h| h["name"] == "Set-Cookie")
+            .filter_map(|h| h["value"].as_str())
+            .collect();
+        assert!(
+            set_cookies.len() == 1 && set_cookies[0].starts_with("authlab_cookie="),
+            "the login's one Set-Cookie, read from the cookies the browser now holds: {set_cookies:?}"
+        );
+        let login_id = login["id"].as_i64().expect("an id");
+        let resent = resend(
+            &browser,
+            login_id,
+            &[
+                ("method", "GET"),
+                ("url", "/cookie/api/me"),
+                ("body", ""),
+                ("credential", "cookies"),
+            ],
+        )
+        .await;
+        assert_eq!(resent["response"]["status"], 200, "{resent}");
+        let detail = detail_text(&browser, login_id).await;
+        assert!(
+            detail.contains(form_note),
+            "{lang}: the form is explained: {detail}"
+        );
+        assert!(
+            detail.contains(TestUser::ALICE.email),
+            "the resent answer beside the original"
+        );
+        let curl = curl_of(&browser, resent["id"].as_i64().expect("id")).await;
+        assert!(
+            curl.contains(" -b '") && curl.contains("authlab_cookie="),
+            "the copied command carries the cookie: {curl}"
+        );
+        let (status, body) = run_curl(&curl);
+        assert_eq!(status, 200);
+        assert_eq!(
+            body_json(&body),
+            body_json(resent["response"]["body"].as_str().expect("body"))
+        );
+        let refused = resend(
+            &browser,
+            resent["id"].as_i64().expect("id"),
+            &[("credential", "none")],
+        )
+        .await;
+        assert_eq!(
+            refused["response"]["status"], 401,
+            "the same request without the cookie"
+        );
+        check_har(&browser).await;
+
+        // Session: the page's own fetch of its server panel carries the sessionid.
+        log_in_as_alice(&browser, &app, &format!("/session?lang={lang}"), "#who").await;
+        let panel = exchange_carrying(&browser, "GET", "/session/panel", "sessionid=").await;
+        let curl = curl_of(&browser, panel["id"].as_i64().expect("id")).await;
+        assert!(curl.contains("sessionid="), "{curl}");
+        let (status, body) = run_curl(&curl);
+        assert_eq!(status, 200);
+        assert!(
+            body.contains("alice"),
+            "curl reaches the same session: {body}"
+        );
+        let me = resend(
+            &browser,
+            panel["id"].as_i64().expect("id"),
+            &[("url", "/session/api/me"), ("credential", "cookies")],
+        )
+        .await;
+        assert_eq!(me["response"]["status"], 200);
+        check_har(&browser).await;
+
+        // Token: script requests, whole, and the same request with other credentials.
+        log_in_as_alice(&browser, &app, &format!("/token?lang={lang}"), "#token-who").await;
+        let token_me = exchange(&browser, "GET", "/token/api/me").await;
+        let id = token_me["id"].as_i64().expect("id");
+        let curl = curl_of(&browser, id).await;
+        assert!(curl.contains("-H 'Authorization: Token "), "{curl}");
+        let (status, body) = run_curl(&curl);
+        assert_eq!(status, 200);
+        assert_eq!(
+            body_json(&body),
+            body_json(token_me["response"]["body"].as_str().expect("body"))
+        );
+        let none = resend(&browser, id, &[("credential", "none")]).await;
+        assert_eq!(none["response"]["status"], 401);
+        let detail = detail_text(&browser, id).await;
+        assert!(
+            detail.contains("Authentication credentials were not provided."),
+            "{detail}"
+        );
+        assert!(
+            detail.to_lowercase().contains("www-authenticate"),
+            "{detail}"
+        );
+        // No JWT yet: the resend form says so in the page's language and sends nothing.
+        let count = exchanges(&browser).await.len();
+        run_js(
+            &browser,
+            "var form = document.querySelector('#request-log tr[data-exchange=\"' + arguments[0] + '\"] + tr form.resend');
+             form.elements.credential.value = 'jwt'; form.querySelector('button[type=submit]').click();",
+            vec![json!(id)],
+        )
+        .await;
+        wait_for_text(&browser, "form.resend .form-error", no_jwt).await;
+        assert_eq!(exchanges(&browser).await.len(), count);
+        check_har(&browser).await;
+
+        // JWT: the same /me with a DRF key is refused; with the Bearer token it passes.
+        log_in_as_alice(&browser, &app, &format!("/jwt?lang={lang}"), "#jwt-who").await;
+        let jwt_me = exchange(&browser, "GET", "/jwt/api/me").await;
+        let id = jwt_me["id"].as_i64().expect("id");
+        let (status, body) = run_curl(&curl_of(&browser, id).await);
+        assert_eq!(status, 200);
+        assert_eq!(
+            body_json(&body),
+            body_json(jwt_me["response"]["body"].as_str().expect("body"))
+        );
+        let with_key = resend(&browser, id, &[("credential", "token")]).await;
+        assert_eq!(
+            with_key["response"]["status"], 401,
+            "a DRF key is no Bearer token"
+        );
+        let with_jwt = resend(&browser, id, &[("credential", "jwt")]).await;
+        assert_eq!(with_jwt["response"]["status"], 200);
+        check_har(&browser).await;
+
+        // Compare: every column's requests are listed, and the export button makes the file.
+        browser.goto(&app, &format!("/compare?lang={lang}")).await;
+        exchange(&browser, "GET", "/jwt/api/inspect").await;
+        let har = check_har(&browser).await;
+        let urls: Vec<&str> = har["log"]["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter_map(|e| e["request"]["url"].as_str())
+            .collect();
+        for path in [
+            "/cookie/api/inspect",
+            "/session/api/inspect",
+            "/token/api/inspect",
+        ] {
+            assert!(urls.iter().any(|u| u.ends_with(path)), "{path} in the HAR");
+        }
+        run_js(
+            &browser,
+            "window.__downloads = []; var click = HTMLAnchorElement.prototype.click;
+             HTMLAnchorElement.prototype.click = function () { window.__downloads.push(this.download); return click.call(this); };
+             document.getElementById('inspector-har').click();",
+            vec![],
+        )
+        .await;
+        let downloads = run_js(&browser, "return window.__downloads;", vec![]).await;
+        assert_eq!(downloads, json!(["authlab-compare.har"]));
+    }
+    browser.close().await;
+}

@@ -90,6 +90,11 @@ const STATIC_FILES: &[(&str, &str, &str)] = &[
     ("token.js", JS, include_str!("../../static/token.js")),
     ("jwt.js", JS, include_str!("../../static/jwt.js")),
     ("compare.js", JS, include_str!("../../static/compare.js")),
+    (
+        "inspector.js",
+        JS,
+        include_str!("../../static/inspector.js"),
+    ),
 ];
 
 async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppError> {

@@ -56,6 +56,14 @@ fn seed_of(req: &HttpRequest) -> String {
     value
 }
 
+/// The seed this response sets because the browser had none (after [`token_for`] made it).
+pub fn fresh_seed(req: &HttpRequest) -> Option<String> {
+    req.extensions()
+        .get::<Seed>()
+        .filter(|s| s.fresh)
+        .map(|s| s.value.clone())
+}
+
 /// The token a form on this page must send back.
 pub fn token_for(req: &HttpRequest) -> String {
     let seed = seed_of(req);

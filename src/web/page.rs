@@ -37,6 +37,35 @@ pub struct PageCtx {
     pub lab: bool,
     /// The lab clock's current time, formatted for people.
     pub lab_now: String,
+    /// The cookies the browser holds once this page has loaded (those it sent, exactly as sent,
+    /// and the CSRF seed this answer sets), as a JSON object by name: what the request inspector
+    /// shows the browser adding to its requests (script cannot read HttpOnly cookies; the server
+    /// can, and the panels show them the same way).
+    pub cookies: String,
+}
+
+/// The request's `Cookie` header as a JSON object of raw (not decoded) values by name, with the
+/// cookies this answer sets itself: the language a `?lang=` chose, and the CSRF seed when the
+/// browser had none.
+fn cookies_as_sent(req: &HttpRequest) -> String {
+    let mut map = serde_json::Map::new();
+    for header in req.headers().get_all(actix_web::http::header::COOKIE) {
+        for pair in header.to_str().unwrap_or_default().split(';') {
+            if let Some((name, value)) = pair.trim().split_once('=') {
+                map.insert(name.to_owned(), serde_json::Value::String(value.to_owned()));
+            }
+        }
+    }
+    if let Some(lang) = crate::i18n::query_lang(req.query_string()) {
+        map.insert(crate::i18n::LANG_COOKIE.to_owned(), lang.code().into());
+    }
+    if let Some(seed) = csrf::fresh_seed(req) {
+        map.insert(
+            csrf::CSRF_COOKIE.to_owned(),
+            serde_json::Value::String(seed),
+        );
+    }
+    serde_json::Value::Object(map).to_string()
 }
 
 /// The page the language switch reloads: this one when it answers GET; for a page shown in answer
@@ -79,6 +108,7 @@ impl PageCtx {
             csrf: csrf::token_for(req),
             lab: settings.is_some_and(|s| s.lab_enabled()),
             lab_now: clock.map(|c| c.now_for_people()).unwrap_or_default(),
+            cookies: cookies_as_sent(req),
         }
     }
 
@@ -127,6 +157,11 @@ impl PageCtx {
     /// A stored time as [`PageCtx::datetime`] writes it.
     pub fn time(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    }
+
+    /// This build's version (the HAR export's `creator`).
+    pub fn version(&self) -> &'static str {
+        env!("CARGO_PKG_VERSION")
     }
 
     /// The catalog strings page script needs, as JSON (for `data-i18n`).
