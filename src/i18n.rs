@@ -197,6 +197,8 @@ pub const JS_KEYS: &[&str] = &[
     "js.compare.second_server_claims",
     "js.compare.reset_confirm",
     "js.inspector.count",
+    "js.inspector.count_one",
+    "js.inspector.forbidden_header",
     "js.inspector.open",
     "js.inspector.close",
     "js.inspector.copy_curl",

@@ -9,6 +9,7 @@
   if (!lab || !root) { return; }
   var STORE = "authlab.inspector";
   var PENDING = "authlab.inspector.pending";
+  var COUNTER = "authlab.inspector.counter";
   var MAX = 100;
   var realFetch = window.fetch.bind(window);
   var t = lab.t;
@@ -26,8 +27,38 @@
     while (exchanges.length > MAX) { exchanges.shift(); }
     try { sessionStorage.setItem(STORE, JSON.stringify(exchanges)); } catch (e) { /* full: keep in memory */ }
   }
+  // Ids come from one counter, bumped as each request starts: requests in flight together
+  // (two tabs refreshing at once) each get their own.
+  var lastId = exchanges.reduce(function (top, x) { return Math.max(top, x.id); }, 0);
   function nextId() {
-    return exchanges.reduce(function (top, x) { return Math.max(top, x.id); }, 0) + 1;
+    var stored = Number(sessionStorage.getItem(COUNTER) || 0);
+    lastId = Math.max(lastId, stored) + 1;
+    try { sessionStorage.setItem(COUNTER, String(lastId)); } catch (e) { /* memory only */ }
+    return lastId;
+  }
+
+  // Passwords never stay in the list, the HAR or a copied command: a JSON or form body's
+  // password fields are masked as they are recorded (a copied command says YOUR-PASSWORD).
+  var MASK = "********";
+  var SECRET_FIELDS = ["password", "new_password", "old_password", "current_password", "password1", "password2"];
+  function masked(body) {
+    if (typeof body !== "string" || !body) { return body; }
+    try {
+      var data = JSON.parse(body);
+      if (data && typeof data === "object" && !Array.isArray(data)) {
+        var hidden = false;
+        SECRET_FIELDS.forEach(function (name) {
+          if (typeof data[name] === "string") { data[name] = MASK; hidden = true; }
+        });
+        return hidden ? JSON.stringify(data) : body;
+      }
+      return body;
+    } catch (e) { /* not JSON: perhaps a form */ }
+    if (body.indexOf("=") < 0 || /\s/.test(body)) { return body; }
+    return body.split("&").map(function (pair) {
+      var name = decodeURIComponent(pair.split("=")[0].replace(/\+/g, " "));
+      return SECRET_FIELDS.indexOf(name) >= 0 ? pair.split("=")[0] + "=" + MASK : pair;
+    }).join("&");
   }
 
   // `Server-Timing: db;dur=0.31;desc="…", total;dur=1.2` as [{name, dur, desc}].
@@ -59,12 +90,15 @@
 
   // The cookie and session rooms' inspect answers say which cookie the server received (the
   // panels' "in your browser"): later requests and their curl commands carry that value.
-  function learnCookies(text) {
+  // The exchange that carried it is corrected too: the browser sent what the server read.
+  function learnCookies(text, exchange) {
     var data = null;
     try { data = JSON.parse(text); } catch (e) { return; }
     var browser = data && data.browser;
     if (!browser || typeof browser.name !== "string") { return; }
     if (browser.present) { pageCookies[browser.name] = browser.value; } else { delete pageCookies[browser.name]; }
+    var line = exchange.request.headers.filter(function (h) { return h.name === "Cookie"; })[0];
+    if (line) { line.value = cookieLine(); }
   }
 
   function headerList(headers) {
@@ -88,12 +122,12 @@
       method: (init.method || "GET").toUpperCase(),
       url: url.href,
       headers: headerList(init.headers),
-      body: typeof init.body === "string" ? init.body
-        : (init.body instanceof URLSearchParams ? init.body.toString() : (init.body ? "(" + t("js.inspector.binary_body") + ")" : null)),
+      body: masked(typeof init.body === "string" ? init.body
+        : (init.body instanceof URLSearchParams ? init.body.toString() : (init.body ? "(" + t("js.inspector.binary_body") + ")" : null))),
       withCookies: url.origin === location.origin && init.credentials !== "omit"
     };
     if (init.body instanceof URLSearchParams) {
-      request.headers.push({ name: "Content-Type", value: "application/x-www-form-urlencoded;charset=UTF-8", byBrowser: true });
+      request.headers.push({ name: "Content-Type", value: "application/x-www-form-urlencoded;charset=UTF-8" });
     }
     if (request.withCookies && cookieLine()) {
       request.headers.push({ name: "Cookie", value: cookieLine(), byBrowser: true });
@@ -127,7 +161,7 @@
       exchange.response.landed = { url: res.url, status: res.status };
     }
     exchange.timing = serverTiming(res.headers.get("Server-Timing"));
-    learnCookies(text);
+    learnCookies(text, exchange);
     push(exchange);
     return res;
   };
@@ -179,6 +213,8 @@
     try { pending = JSON.parse(sessionStorage.getItem(PENDING) || "null"); } catch (e) { pending = null; }
     sessionStorage.removeItem(PENDING);
     if (!pending) { return; }
+    // Only the page the post led to completes it: a minute at most, reached from the post.
+    if (Date.now() - Date.parse(pending.started) > 60000) { return; }
     var nav = performance.getEntriesByType("navigation")[0] || {};
     var before = pending.cookiesBefore || {};
     var set = [];
@@ -196,7 +232,7 @@
       statusText: redirected ? "See Other" : "",
       headers: headers,
       body: "",
-      landed: { url: location.href, status: nav.responseStatus || 200 }
+      landed: redirected ? { url: location.href, status: nav.responseStatus || 200 } : null
     };
     pending.time = Math.max(0, (performance.timeOrigin + (nav.responseEnd || 0)) - pending.at);
     pending.timing = (nav.serverTiming || []).map(function (s) { return { name: s.name, dur: s.duration, desc: s.description }; });
@@ -228,7 +264,7 @@
         parts.push("--data-urlencode " + shellQuote(f.name + "=" + (f.secret ? t("js.inspector.your_password") : f.value)));
       });
     } else if (r.body !== null && r.body !== undefined) {
-      parts.push("--data-raw " + shellQuote(r.body));
+      parts.push("--data-raw " + shellQuote(r.body.split(MASK).join(t("js.inspector.your_password"))));
     }
     return parts.join(" ");
   }
@@ -290,7 +326,7 @@
               status: a.status, statusText: a.statusText || "", httpVersion: "HTTP/1.1",
               cookies: cookiesOf(a.headers, "set-cookie"), headers: responseHeaders,
               content: { size: lab.bytes(a.body || ""), mimeType: mimeOf(a.headers) || "x-unknown", text: a.body || "" },
-              redirectURL: (a.headers.filter(function (h) { return h.name === "Location"; })[0] || {}).value || "",
+              redirectURL: (a.headers.filter(function (h) { return h.name.toLowerCase() === "location"; })[0] || {}).value || "",
               headersSize: -1, bodySize: lab.bytes(a.body || "")
             },
             cache: {},
@@ -334,7 +370,11 @@
     var auth = r.headers.filter(function (h) { return h.name.toLowerCase() === "authorization"; })[0];
     if (auth) { return auth.value; }
     var cookie = r.headers.filter(function (h) { return h.name.toLowerCase() === "cookie"; })[0];
-    return cookie && cookie.value ? "Cookie: " + cookie.value : "—";
+    if (!cookie || !cookie.value) { return "—"; }
+    // The credential first: the CSRF seed and the language choice are not who you are.
+    var pairs = cookie.value.split("; ");
+    var credentials = pairs.filter(function (p) { return !/^(authlab_csrf|lang)=/.test(p); });
+    return "Cookie: " + (credentials.length ? credentials : pairs).join("; ");
   }
 
   function pretty(body) {
@@ -389,7 +429,7 @@
   }
 
   // The resend form: method, URL, headers (one per line), body, and which credential to send.
-  function editor(x, resultBox) {
+  function editor(x) {
     var form = el("form", "stacked resend");
     var r = x.request;
     var method = el("select");
@@ -404,7 +444,9 @@
       return !h.byBrowser && !/^authorization$/i.test(h.name);
     }).map(function (h) { return h.name + ": " + h.value; }).join("\n");
     var body = el("textarea"); body.name = "body"; body.rows = 2; body.spellcheck = false;
-    body.value = r.fields ? r.fields.map(function (f) { return f.name + "=" + (f.secret ? "" : f.value); }).join("&") : (r.body || "");
+    body.value = r.fields ? r.fields.map(function (f) {
+      return encodeURIComponent(f.name) + "=" + (f.secret ? "" : encodeURIComponent(f.value));
+    }).join("&") : (r.body || "");
     var credential = el("select"); credential.name = "credential";
     var auth = (r.headers.filter(function (h) { return /^authorization$/i.test(h.name); })[0] || {}).value;
     var choices = [
@@ -415,6 +457,13 @@
       ["jwt", t("js.inspector.cred_jwt")]
     ];
     choices.forEach(function (c) { var o = el("option", "", c[1]); o.value = c[0]; credential.appendChild(o); });
+    // What the tester typed survives the list being drawn again (a request landing meanwhile).
+    var draft = drafts[x.id] || (drafts[x.id] = {});
+    [method, url, headers, body, credential].forEach(function (field) {
+      if (draft[field.name] !== undefined) { field.value = draft[field.name]; }
+      field.addEventListener("input", function () { draft[field.name] = field.value; });
+      field.addEventListener("change", function () { draft[field.name] = field.value; });
+    });
     [[t("js.inspector.method"), method], ["URL", url], [t("js.inspector.headers"), headers],
       [t("js.inspector.body"), body], [t("js.inspector.credential"), credential]].forEach(function (pair) {
       var label = el("label", "", pair[0]);
@@ -431,13 +480,16 @@
       event.preventDefault();
       problem.hidden = true;
       var init = { method: method.value, headers: {}, authlabVia: "resend", authlabResendOf: x.id };
-      var bad = null;
+      var bad = null, forbidden = null;
       headers.value.split("\n").forEach(function (line) {
         if (!line.trim()) { return; }
         var at = line.indexOf(":");
         if (at < 1) { bad = line; return; }
-        init.headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+        var name = line.slice(0, at).trim();
+        if (/^(cookie|cookie2|origin|host|referer|content-length|connection|sec-.*|proxy-.*)$/i.test(name)) { forbidden = name; return; }
+        init.headers[name] = line.slice(at + 1).trim();
       });
+      if (forbidden !== null) { problem.textContent = t("js.inspector.forbidden_header", { name: forbidden }); problem.hidden = false; return; }
       if (bad !== null) { problem.textContent = t("js.inspector.bad_header", { line: bad }); problem.hidden = false; return; }
       var choice = credential.value;
       init.credentials = choice === "cookies" || (choice === "as-sent" && r.withCookies) ? "same-origin" : "omit";
@@ -458,6 +510,7 @@
       if (!target || target.origin !== location.origin) {
         problem.textContent = t("js.inspector.same_site_only"); problem.hidden = false; return;
       }
+      if (document.activeElement && document.activeElement.blur) { document.activeElement.blur(); }
       try {
         await window.fetch(target.href, init);
       } catch (e) {
@@ -472,11 +525,26 @@
 
   var open = {};
   var editing = {};
+  var drafts = {};
+  var renderLater = false;
 
+  // Draws the list again; while the tester is typing in a resend form, once they leave it.
   function render() {
+    if (document.activeElement && document.activeElement.closest && document.activeElement.closest("#inspector form.resend")) {
+      renderLater = true;
+      return;
+    }
+    renderLater = false;
+    draw();
+  }
+  root.addEventListener("focusout", function () {
+    setTimeout(function () { if (renderLater) { render(); } }, 0);
+  });
+
+  function draw() {
     var body = root.querySelector("tbody");
     var count = root.querySelector("#inspector-count");
-    if (count) { count.textContent = t("js.inspector.count", { count: exchanges.length }); }
+    if (count) { count.textContent = exchanges.length === 1 ? t("js.inspector.count_one") : t("js.inspector.count", { count: exchanges.length }); }
     if (!body) { return; }
     body.textContent = "";
     exchanges.slice().reverse().forEach(function (x) {
@@ -534,7 +602,7 @@
   if (exportButton) { exportButton.addEventListener("click", exportHar); }
   var clearButton = document.getElementById("inspector-clear");
   if (clearButton) {
-    clearButton.addEventListener("click", function () { exchanges = []; open = {}; editing = {}; save(); render(); });
+    clearButton.addEventListener("click", function () { exchanges = []; open = {}; editing = {}; drafts = {}; save(); render(); });
   }
 
   lab.inspector = { har: har, curl: curl, exchanges: function () { return exchanges; } };

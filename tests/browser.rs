@@ -971,6 +971,12 @@ async fn exchange_carrying(
 
 /// Runs a curl command copied from the page (its `data-copy`) and returns status and body.
 fn run_curl(command: &str) -> (u16, String) {
+    let (status, _, body) = run_curl_whole(command);
+    (status, body)
+}
+
+/// [`run_curl`], with the response headers as curl printed them.
+fn run_curl_whole(command: &str) -> (u16, String, String) {
     assert!(command.starts_with("curl -i "), "a curl command: {command}");
     let out = Command::new("sh")
         .arg("-c")
@@ -984,7 +990,7 @@ fn run_curl(command: &str) -> (u16, String) {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("curl printed a status line: {text:?} {:?}", out.stderr));
-    (status, body.to_owned())
+    (status, head.to_owned(), body.to_owned())
 }
 
 /// The copy-as-curl command of exchange `id`, as its button holds it.
@@ -1145,18 +1151,20 @@ async fn the_inspector_lists_resends_copies_as_curl_and_exports_har_on_every_sch
  {
     let app = spawn_app().await;
     let browser = Browser::start().await;
-    for (lang, heading, form_note, no_jwt) in [
+    for (lang, heading, form_note, no_jwt, your_password) in [
         (
             "en",
             "Requests this page made",
             "The browser posted this form itself",
             "This browser holds no JWT",
+            "YOUR-PASSWORD",
         ),
         (
             "ko",
             "이 페이지가 보낸 요청",
             "이 폼은 브라우저가 직접 제출했기",
             "이 브라우저에는 JWT가 없습니다",
+            "비밀번호",
         ),
     ] {
         browser.goto(&app, &format!("/cookie?lang={lang}")).await;
@@ -1190,6 +1198,19 @@ async fn the_inspector_lists_resends_copies_as_curl_and_exports_har_on_every_sch
             "the login's one Set-Cookie, read from the cookies the browser now holds: {set_cookies:?}"
         );
         let login_id = login["id"].as_i64().expect("an id");
+        // The copied form login, with the password typed where it says so, logs in from a terminal.
+        let curl = curl_of(&browser, login_id).await;
+        assert!(
+            curl.contains(your_password) && !curl.contains(TestUser::ALICE.password),
+            "{curl}"
+        );
+        let (status, head, _) =
+            run_curl_whole(&curl.replace(your_password, TestUser::ALICE.password));
+        assert_eq!(status, 303, "{head}");
+        assert!(
+            head.to_lowercase().contains("set-cookie: authlab_cookie="),
+            "{head}"
+        );
         let resent = resend(
             &browser,
             login_id,
@@ -1256,6 +1277,27 @@ async fn the_inspector_lists_resends_copies_as_curl_and_exports_har_on_every_sch
 
         // Token: script requests, whole, and the same request with other credentials.
         log_in_as_alice(&browser, &app, &format!("/token?lang={lang}"), "#token-who").await;
+        let kept = run_js(
+            &browser,
+            "return sessionStorage.getItem('authlab.inspector');",
+            vec![],
+        )
+        .await;
+        assert!(
+            !kept
+                .as_str()
+                .unwrap_or_default()
+                .contains(TestUser::ALICE.password),
+            "no password is kept in the list"
+        );
+        let token_login = exchange(&browser, "POST", "/token/api/login").await;
+        let curl = curl_of(&browser, token_login["id"].as_i64().expect("id")).await;
+        let (status, body) = run_curl(&curl.replace(your_password, TestUser::ALICE.password));
+        assert_eq!(
+            status, 200,
+            "the copied JSON login, password typed in: {curl}"
+        );
+        assert_eq!(body_json(&body)["token"].as_str().map(str::len), Some(40));
         let token_me = exchange(&browser, "GET", "/token/api/me").await;
         let id = token_me["id"].as_i64().expect("id");
         let curl = curl_of(&browser, id).await;

@@ -22,8 +22,6 @@ enum Auth {
     Token,
     /// `Authorization: Bearer <access>`.
     Bearer,
-    /// Either of DRF's default classes (JWT, then Token): what the DRF-style views accept.
-    TokenOrBearer,
     /// The signed `authlab_cookie`.
     Cookie,
     /// The `sessionid` cookie.
@@ -101,7 +99,7 @@ const OPERATIONS: &[Operation] = &[
     op("get", "/token/api/me", "token_me", "token", A::Token, B::None, (200, "ApiUser")),
     op("patch", "/token/api/me", "token_me_update", "token", A::Token, B::Json("UsernameChange"), (200, "ApiUser")),
     op("post", "/token/api/regenerate", "token_regenerate", "token", A::Token, B::None, (200, "TokenKey")),
-    op("post", "/token/api/logout", "token_logout", "token", A::Token, B::None, (204, "")),
+    op("post", "/token/api/logout", "token_logout", "token", A::Token, B::None, (200, "Detail")),
     op("get", "/token/api/inspect", "token_inspect", "token", A::Optional, B::None, (200, "Object")),
     op("post", "/jwt/api/token", "jwt_obtain", "jwt", A::None, B::Json("JwtLogin"), (200, "TokenPair")),
     op("post", "/jwt/api/token/refresh", "jwt_refresh", "jwt", A::None, B::Json("Refresh"), (200, "TokenPair")),
@@ -111,8 +109,8 @@ const OPERATIONS: &[Operation] = &[
     op("patch", "/jwt/api/me", "jwt_me_update", "jwt", A::Bearer, B::Json("UsernameChange"), (200, "ApiUser")),
     op("get", "/jwt/api/claims", "jwt_claims", "jwt", A::Bearer, B::None, (200, "Object")),
     op("get", "/jwt/api/inspect", "jwt_inspect", "jwt", A::Optional, B::None, (200, "Object")),
-    lab(op("post", "/jwt/api/lab/claims", "lab_jwt_claims", "lab", A::Bearer, B::Json("Claims"), (200, "TokenPair"))),
-    lab(op("post", "/jwt/api/lab/default-user", "lab_default_user", "lab", A::TokenOrBearer, B::Json("DefaultUser"), (200, "Object"))),
+    lab(op("post", "/jwt/api/lab/claims", "lab_jwt_claims", "lab", A::Bearer, B::Json("Claims"), (200, "Grown"))),
+    lab(op("post", "/jwt/api/lab/default-user", "lab_default_user", "lab", A::None, B::Json("DefaultUser"), (200, "TokenPair"))),
     lab(op("post", "/cookie/lab/replay", "lab_cookie_replay", "lab", A::None, B::Json("Replay"), (200, "Replayed"))),
     lab(op("post", "/cookie/lab/size", "lab_cookie_size", "lab", A::None, B::Json("Sizes"), (200, "Object"))),
     lab(op("post", "/cookie/lab/size/clear", "lab_cookie_size_clear", "lab", A::None, B::Json("Object"), (200, "Object"))),
@@ -128,6 +126,18 @@ const OPERATIONS: &[Operation] = &[
     lab(op("post", "/lab/second-server", "lab_second_server", "lab", A::None, B::Json("Object"), (200, "Object"))),
     lab(op("post", "/lab/kept", "lab_kept", "lab", A::None, B::Json("Kept"), (200, "Object"))),
     lab(op("post", "/lab/reset", "lab_reset", "lab", A::None, B::Json("Reset"), (200, "Object"))),
+];
+
+/// The operations whose bodies DRF's parsers read: JSON, a form or multipart.
+const DRF_PARSED: &[&str] = &[
+    "token_login",
+    "token_me_update",
+    "jwt_obtain",
+    "jwt_refresh",
+    "jwt_verify",
+    "jwt_blacklist",
+    "jwt_me_update",
+    "lab_default_user",
 ];
 
 /// The operations this server mounts: the lab ones only with lab controls on.
@@ -192,7 +202,7 @@ fn operation(o: &Operation) -> Value {
         responses.insert("415".into(), reference("UnsupportedMediaType"));
     }
     match o.auth {
-        Auth::Token | Auth::TokenOrBearer => {
+        Auth::Token => {
             responses.insert("401".into(), reference("TokenRefused"));
         }
         Auth::Bearer => {
@@ -207,7 +217,7 @@ fn operation(o: &Operation) -> Value {
         "token_login" => {
             responses.insert("429".into(), reference("Throttled"));
         }
-        "jwt_obtain" => {
+        "jwt_obtain" | "lab_default_user" => {
             responses.insert("401".into(), reference("NoActiveAccount"));
             responses.insert("429".into(), reference("Throttled"));
         }
@@ -230,10 +240,17 @@ fn operation(o: &Operation) -> Value {
         "security": security(o.auth),
     });
     if let Body::Json(schema) = o.body {
-        value["requestBody"] = json!({
-            "required": true,
-            "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
-        });
+        let schema = json!({ "$ref": format!("#/components/schemas/{schema}") });
+        // DRF's views parse a form and multipart as well as JSON, as DRF's default parsers do.
+        value["requestBody"] = if DRF_PARSED.contains(&o.id) {
+            json!({ "required": true, "content": {
+                "application/json": { "schema": schema },
+                "application/x-www-form-urlencoded": { "schema": schema },
+                "multipart/form-data": { "schema": schema }
+            } })
+        } else {
+            json!({ "required": true, "content": { "application/json": { "schema": schema } } })
+        };
     }
     value
 }
@@ -247,7 +264,6 @@ fn security(auth: Auth) -> Value {
         Auth::None => json!([]),
         Auth::Token => json!([{ "Token": [] }]),
         Auth::Bearer => json!([{ "Bearer": [] }]),
-        Auth::TokenOrBearer => json!([{ "Bearer": [] }, { "Token": [] }]),
         Auth::Cookie => json!([{ "SignedCookie": [] }]),
         Auth::Session => json!([{ "SessionCookie": [] }]),
         Auth::Optional => {
@@ -391,9 +407,18 @@ fn components() -> Value {
             "Refresh": { "type": "object", "required": ["refresh"], "properties": { "refresh": { "type": "string" } } },
             "Verify": { "type": "object", "required": ["token"], "properties": { "token": { "type": "string" } } },
             "Claims": {
-                "type": "object", "required": ["claims"],
-                "description": "Extra claims to sign into a fresh pair, to watch the token grow.",
+                "type": "object",
+                "description": "Extra claims to sign into the presented access token (same exp and jti), to watch it grow.",
                 "properties": { "claims": { "type": "object" } }
+            },
+            "Grown": {
+                "type": "object",
+                "properties": {
+                    "access": { "type": "string" },
+                    "payload_bytes": { "type": "integer" },
+                    "token_bytes": { "type": "integer" },
+                    "header_bytes": { "type": "integer" }
+                }
             },
             "DefaultUser": {
                 "type": "object", "required": ["username", "password"],
@@ -446,7 +471,8 @@ pub struct Row {
 pub struct ApiPage {
     ctx: PageCtx,
     rows: Vec<Row>,
-    host: String,
+    /// `scheme://host` as the reader reached this server.
+    origin: String,
 }
 
 /// `GET /api`.
@@ -460,7 +486,6 @@ pub async fn page(ctx: PageCtx, req: HttpRequest) -> ApiPage {
                 Auth::None => "—",
                 Auth::Token => "Authorization: Token …",
                 Auth::Bearer => "Authorization: Bearer …",
-                Auth::TokenOrBearer => "Authorization: Bearer … | Token …",
                 Auth::Cookie => "Cookie: authlab_cookie=…",
                 Auth::Session => "Cookie: sessionid=…",
                 Auth::Optional => "(any)",
@@ -468,8 +493,9 @@ pub async fn page(ctx: PageCtx, req: HttpRequest) -> ApiPage {
             lab: o.lab,
         })
         .collect();
+    let info = req.connection_info();
     ApiPage {
-        host: req.connection_info().host().to_owned(),
+        origin: format!("{}://{}", info.scheme(), info.host()),
         ctx,
         rows,
     }
