@@ -32,14 +32,28 @@ pub struct Settings {
     #[arg(long, env = "AUTHLAB_NO_DEMO_USERS")]
     pub no_demo_users: bool,
 
-    /// Turn the lab controls on (clock, reset, ...). Default: on only when bound to a loopback
-    /// address and no --public-url is set (behind a proxy, loopback is everyone).
+    /// Turn the lab controls on (clock, reset, ...) with --shared-lab on any address. With
+    /// private labs (the default) they are on everywhere; --shared-lab alone keeps them to a
+    /// loopback address without --public-url (behind a proxy, loopback is everyone).
     #[arg(long, conflicts_with = "no_lab")]
     pub lab: bool,
 
     /// Turn the lab controls off, even on a loopback address.
     #[arg(long)]
     pub no_lab: bool,
+
+    /// Put every browser in the one shared lab instead of a private lab each (one person per
+    /// server, as before private labs). Lab controls are then on only on a loopback address.
+    #[arg(long, env = "AUTHLAB_SHARED_LAB")]
+    pub shared_lab: bool,
+
+    /// Most private labs open at once; a new browser past it gets a "classroom is full" page.
+    #[arg(long, env = "AUTHLAB_MAX_LABS", default_value_t = 200)]
+    pub max_labs: usize,
+
+    /// A private lab nobody has used for this long is removed, with its file.
+    #[arg(long, env = "AUTHLAB_LAB_IDLE", default_value = "2h")]
+    pub lab_idle: HumaneDuration,
 
     /// The address users reach, e.g. https://authlab.example. When it is https, every cookie is Secure.
     #[arg(long, env = "AUTHLAB_PUBLIC_URL", value_parser = parse_public_url)]
@@ -105,15 +119,22 @@ impl Settings {
         settings
     }
 
-    /// Whether the lab controls (clock, reset, ...) are mounted.
+    /// Whether the lab controls (clock, reset, ...) are mounted: always, unless `--no-lab`, now
+    /// that each learner's actions change only their own lab; with `--shared-lab` (everyone in
+    /// one lab) only on a loopback address or with `--lab`.
     pub fn lab_enabled(&self) -> bool {
-        if self.lab {
-            true
-        } else if self.no_lab {
+        if self.no_lab {
             false
+        } else if self.lab || self.private_labs() {
+            true
         } else {
             self.bind.ip().is_loopback() && self.public_url.is_none()
         }
+    }
+
+    /// Whether each browser gets a private lab.
+    pub fn private_labs(&self) -> bool {
+        !self.shared_lab && !self.no_lab
     }
 
     /// Whether cookies must carry `Secure`: only when users reach us over https.

@@ -141,6 +141,26 @@ impl Keys {
         })
     }
 
+    /// The keys of a learner's private lab: its own login seal, JWT secret and CSRF key, stored
+    /// in its own database (so nothing one lab signs is valid in another, whatever secrets the
+    /// server was given), and the server's cookie-signing key, which the session middleware of
+    /// every lab shares.
+    pub fn for_lab(server: &Keys, pool: &Pool) -> anyhow::Result<Keys> {
+        let (seal, jwt, csrf) = db::with_conn(pool, |c| -> rusqlite::Result<_> {
+            Ok((
+                db::settings::get_or_generate(c, "cookie_key", COOKIE_KEY_BYTES)?,
+                db::settings::get_or_generate(c, "jwt_secret", JWT_SECRET_MIN_BYTES)?,
+                db::settings::get_or_generate(c, "csrf_key", CSRF_KEY_MIN_BYTES)?,
+            ))
+        })??;
+        Ok(Keys {
+            login_seal: Key::from(&seal[..COOKIE_KEY_BYTES]),
+            cookie_signing: server.cookie_signing.clone(),
+            jwt: JwtSecret::new(jwt)?,
+            csrf,
+        })
+    }
+
     /// Takes each key from the settings, or from the database (generating it the first time).
     /// A key that is given but too short is refused with a message saying which and how long.
     pub fn load(settings: &Settings, pool: &Pool) -> anyhow::Result<Keys> {

@@ -8,6 +8,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use crate::classroom::{self, Classroom, Lab};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, Pool};
@@ -27,6 +28,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    classroom: web::Data<Classroom>,
 }
 
 impl Application {
@@ -54,21 +56,20 @@ impl Application {
             settings,
             last_sweep: std::sync::Arc::default(),
             launch_peer: std::sync::Arc::new(launch_peer),
+            lab: String::new(),
         });
-        if !sweep_every.is_zero() {
-            actix_web::rt::spawn(sweep::every(
-                sweep_every,
-                pool.clone(),
-                state.clock.clone(),
-                std::sync::Arc::clone(&state.last_sweep),
-            ));
-        }
         let pool = web::Data::new(pool);
+        let classroom =
+            web::Data::new(Classroom::open(Lab::shared(state.clone(), pool.clone())).await?);
+        if !sweep_every.is_zero() {
+            actix_web::rt::spawn(sweep::every(sweep_every, classroom.clone()));
+        }
         let app_state = state.clone();
         // The pieces the shared HTTP layer reads, each on its own: `web` knows no AppState.
         let settings = web::Data::from(std::sync::Arc::clone(&state.settings));
         let keyring = web::Data::from(std::sync::Arc::clone(&state.keyring));
         let clock = web::Data::new(state.clock.clone());
+        let labs = classroom.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
@@ -76,6 +77,7 @@ impl Application {
                 .app_data(keyring.clone())
                 .app_data(clock.clone())
                 .app_data(pool.clone())
+                .app_data(labs.clone())
                 .app_data(schemes::drf_default::HOOK)
                 .app_data(body_timeout)
                 .configure(configure(&app_state, pool.get_ref()))
@@ -88,6 +90,7 @@ impl Application {
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .wrap(from_fn(deadline::body_deadline))
+                .wrap(from_fn(classroom::select))
         })
         .listen(listener)?
         // SIGINT and SIGTERM both drain in-flight requests (actix's own handling drops them on
@@ -99,6 +102,7 @@ impl Application {
             port,
             server,
             state,
+            classroom,
         })
     }
 
@@ -110,6 +114,11 @@ impl Application {
     /// The shared state, so tests can move the clock or read the keys.
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
+    }
+
+    /// Every lab: the shared one and the learners' (tests open and close them).
+    pub fn classroom(&self) -> web::Data<Classroom> {
+        self.classroom.clone()
     }
 
     /// A handle to stop the server.

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::db::Pool;
 use crate::keys::{KeyRing, Keys};
 use crate::users::throttle::LoginThrottle;
 
@@ -31,7 +32,12 @@ pub struct AppState {
     pub last_sweep: Arc<LastSweep>,
     /// Starts another authlab with the given settings (the second-server lab).
     pub launch_peer: LaunchPeer,
+    /// The id of the private lab this is (the `authlab_lab` cookie); empty for the shared lab.
+    pub lab: String,
 }
+
+/// The cookie naming a browser's private lab.
+pub const LAB_COOKIE: &str = "authlab_lab";
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -46,6 +52,27 @@ impl AppState {
     /// The keys in force now (a cheap shared handle: requests read them on every check).
     pub fn keys(&self) -> Arc<Keys> {
         self.keyring.current()
+    }
+
+    /// `headers` for a request the server sends itself on this lab's behalf (the replay labs):
+    /// the lab cookie joins the `Cookie` header, or starts one, so the request lands in this lab.
+    pub fn in_this_lab(&self, headers: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = headers
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect();
+        if self.lab.is_empty() {
+            return out;
+        }
+        let lab = format!("{LAB_COOKIE}={}", self.lab);
+        match out
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case("cookie"))
+        {
+            Some((_, value)) => *value = format!("{value}; {lab}"),
+            None => out.push(("Cookie".to_owned(), lab)),
+        }
+        out
     }
 
     /// Puts new keys in force (the key-rotation lab).
@@ -101,4 +128,21 @@ impl LastSweep {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report);
     }
+}
+
+tokio::task_local! {
+    /// The database and clock of the private lab the current request is in (none: the default lab).
+    static LAB: (Pool, Clock);
+}
+
+/// Runs `work` (a request) inside a private lab, so what runs outside a handler and takes no
+/// `AppState` — the session store — finds that lab's database and clock ([`current_lab`]).
+pub async fn in_lab<F: Future>(pool: Pool, clock: Clock, work: F) -> F::Output {
+    LAB.scope((pool, clock), work).await
+}
+
+/// The database and clock of the private lab this request is in, if it is in one.
+pub fn current_lab() -> Option<(Pool, Clock)> {
+    LAB.try_with(|(pool, clock)| (pool.clone(), clock.clone()))
+        .ok()
 }

@@ -18,6 +18,31 @@
     return text;
   }
 
+  // The private lab this page is in (empty: the server's shared lab). A request that sends no
+  // cookies names it in X-Authlab-Lab instead, so the token and JWT pages, which send only
+  // their Authorization header, still reach this browser's lab.
+  var labId = document.body.getAttribute("data-lab") || "";
+  function withLab(url, init) {
+    init = init || {};
+    var sameSite = new URL(url, location.href).origin === location.origin;
+    if (!labId || !sameSite || init.credentials !== "omit") { return init; }
+    var headers = {};
+    if (init.headers && typeof init.headers.forEach === "function") {
+      init.headers.forEach(function (value, name) { headers[name] = value; });
+    } else {
+      Object.assign(headers, init.headers || {});
+    }
+    var named = Object.keys(headers).some(function (h) { return h.toLowerCase() === "x-authlab-lab"; });
+    if (!named) { headers["X-Authlab-Lab"] = labId; }
+    return Object.assign({}, init, { headers: headers });
+  }
+  var networkFetch = window.fetch.bind(window);
+  window.fetch = function (input, init) {
+    return networkFetch(input, withLab(typeof input === "string" ? input : input.url, init));
+  };
+  // The option a copied curl command needs to reach this lab ("" in the shared lab).
+  function labFlag() { return labId ? " -H 'X-Authlab-Lab: " + labId + "'" : ""; }
+
   // POSTs a JSON body (same origin) and returns {status, data, headers}.
   async function postJson(path, body, headers) {
     var init = {
@@ -155,6 +180,7 @@
   window.authlab = {
     t: t, postJson: postJson, show: show,
     base64urlDecode: base64urlDecode, jwtPayload: jwtPayload, bytes: bytes,
-    when: when, span: span, left: left, longValue: longValue, refusal: refusal
+    when: when, span: span, left: left, longValue: longValue, refusal: refusal,
+    withLab: withLab, labFlag: labFlag
   };
 })();

@@ -116,7 +116,7 @@
 
   // Every fetch the page makes goes through here and is recorded whole.
   window.fetch = async function (input, init) {
-    init = init || {};
+    init = lab.withLab(typeof input === "string" ? input : input.url, init || {});
     var url = new URL(typeof input === "string" ? input : input.url, location.href);
     var request = {
       method: (init.method || "GET").toUpperCase(),

@@ -40,7 +40,7 @@
     byId("wire-header").textContent = header;
     byId("wire-size").textContent = current ? String(bytes(header)) : "0";
     byId("curl-command").textContent = current
-      ? "curl -i -H 'Authorization: Token " + current + "' http://" + host + "/token/api/me"
+      ? "curl -i -H 'Authorization: Token " + current + "'" + lab.labFlag() + " http://" + host + "/token/api/me"
       : lab.t("js.token.no_key");
 
     var who = byId("token-who");

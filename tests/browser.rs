@@ -350,6 +350,7 @@ async fn revoking_a_session_from_a_second_browser_logs_the_first_one_out() {
     let first = Browser::start().await;
     let second = Browser::start().await;
     session_login_in_browser(&first, &app).await;
+    join_lab_of(&second, &first, &app).await;
     session_login_in_browser(&second, &app).await;
 
     second.goto(&app, "/session/devices").await;
@@ -532,7 +533,7 @@ async fn the_jwt_page_decodes_the_tokens_counts_down_and_refreshes_by_itself() {
         bar_before, bar_after,
         "the clock bar follows the server's lab clock"
     );
-    let now = app.state.clock.now();
+    let now = lab_clock(&app, &browser).await.now();
     let recent: Vec<String> = (0..5)
         .map(|back| {
             (now - chrono::Duration::seconds(back))
@@ -674,6 +675,72 @@ async fn the_second_server_lab_shows_only_the_jwt_claims_passing_elsewhere() {
 }
 
 /// Local storage item `name` of the page.
+/// Moves the lab clock of the lab `browser` is in (its own private lab), as its clock bar does.
+async fn move_lab_clock(browser: &Browser, by: &str) {
+    let status = browser
+        .client
+        .execute_async(
+            "var done = arguments[arguments.length - 1];
+             fetch('/lab/clock', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+               body: JSON.stringify({ advance: arguments[0] }) }).then(function (r) { done(r.status); });",
+            vec![json!(by)],
+        )
+        .await
+        .expect("the clock moves");
+    assert_eq!(status, json!(200));
+}
+
+/// The clock of the private lab `browser` is in.
+async fn lab_clock(app: &TestApp, browser: &Browser) -> authlab::clock::Clock {
+    let code = run_js(
+        browser,
+        "return document.body.getAttribute('data-lab');",
+        vec![],
+    )
+    .await;
+    let code = code.as_str().unwrap_or_default().to_owned();
+    app.classroom
+        .learners()
+        .into_iter()
+        .find(|lab| lab.id == code)
+        .map(|lab| lab.state.clock.clone())
+        .unwrap_or_else(|| panic!("the browser's lab {code:?} is open"))
+}
+
+/// Puts `second` in the lab `first` is in, through the join page a learner uses (the link the
+/// lab bar leads to), so the two are one learner's two devices.
+async fn join_lab_of(second: &Browser, first: &Browser, app: &TestApp) {
+    let code = run_js(
+        first,
+        "return document.body.getAttribute('data-lab');",
+        vec![],
+    )
+    .await;
+    let code = code
+        .as_str()
+        .filter(|c| !c.is_empty())
+        .expect("the first browser is in a lab");
+    second.goto(app, &format!("/lab/join?code={code}")).await;
+    second.click("#join-submit").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = run_js(
+            second,
+            "return document.body.getAttribute('data-lab');",
+            vec![],
+        )
+        .await;
+        if now.as_str() == Some(code) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the second browser joined the lab"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn stored(browser: &Browser, name: &str) -> String {
     browser
         .client
@@ -696,7 +763,7 @@ async fn the_jwt_panels_follow_the_pair_through_a_refresh_by_itself_and_keep_the
     let first = stored(&browser, "authlab.jwt.access").await;
 
     // Two seconds before the access token runs out, then the page is left to watch it expire.
-    app.advance_clock("298s").await;
+    move_lab_clock(&browser, "298s").await;
     browser.goto(&app, "/jwt").await;
     wait_for_text(&browser, "#jwt-who", "alice@example.com").await;
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -736,7 +803,11 @@ async fn the_jwt_panels_follow_the_pair_through_a_refresh_by_itself_and_keep_the
         .unwrap_or_default()
         .to_owned();
     browser.click("#jwt-logout").await;
-    let today = app.state.clock.now().format("%Y-%m-%d").to_string();
+    let today = lab_clock(&app, &browser)
+        .await
+        .now()
+        .format("%Y-%m-%d")
+        .to_string();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let struck: Vec<String> = browser

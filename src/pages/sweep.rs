@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::classroom::Classroom;
 use crate::clock::Clock;
 use crate::db::{Db, Pool};
 use crate::schemes::{jwt, session};
@@ -51,14 +52,22 @@ async fn in_batches(
     }
 }
 
-/// Sweeps every `every`, for as long as the server runs (spawned once at start).
-pub async fn every(every: Duration, pool: Pool, clock: Clock, last: std::sync::Arc<LastSweep>) {
+/// Sweeps every lab every `every`, for as long as the server runs (spawned once at start), and
+/// removes the private labs idle for `--lab-idle`. One lab's failure is logged and the others
+/// are still swept.
+pub async fn every(every: Duration, classroom: actix_web::web::Data<Classroom>) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        if let Err(e) = sweep(&pool, &clock, &last).await {
-            tracing::warn!(error = %format!("{e:#}"), "the sweep failed; it runs again at the next tick");
+        for lab in classroom.all() {
+            if let Err(e) = sweep(&lab.pool, &lab.state.clock, &lab.state.last_sweep).await {
+                tracing::error!(lab = %lab.id, error = %format!("{e:#}"), "sweep failed");
+            }
+        }
+        let removed = classroom.remove_idle(crate::classroom::now()).await;
+        if removed > 0 {
+            tracing::info!(removed, "removed idle labs");
         }
     }
 }

@@ -61,6 +61,14 @@ pub enum AppError {
     /// 503: every password-hashing place is taken; try again after the given number of seconds.
     #[error("The server is busy checking other passwords. Try again in {0} seconds.")]
     Busy(u64),
+    /// 503: `--max-labs` private labs are open, so a new browser gets none.
+    #[error(
+        "The classroom is full: {0} labs are open. A lab closes after it has been idle for a while; try again later."
+    )]
+    LabsFull(usize),
+    /// 409: the browser's private lab was closed (it was idle too long); a page reload opens a new one.
+    #[error("Your lab was closed after it had been idle. Reload the page to get a new one.")]
+    LabGone,
     /// 500: a bug or an unavailable resource. Logged; the client sees no detail.
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
@@ -172,7 +180,8 @@ impl ResponseError for AppError {
             AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Busy(_) | AppError::LabsFull(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::LabGone => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -236,6 +245,8 @@ struct ErrorPage {
     ctx: PageCtx,
     status: u16,
     detail: String,
+    /// A problem with its own explanation (`error.<topic>.*`) rather than its status's.
+    topic: Option<&'static str>,
 }
 
 /// Statuses the catalogs explain; any other uses `error.other.*`.
@@ -243,7 +254,9 @@ pub const EXPLAINED_STATUSES: [u16; 10] = [400, 401, 403, 404, 405, 413, 415, 42
 
 impl ErrorPage {
     fn key(&self, part: &str) -> String {
-        if EXPLAINED_STATUSES.contains(&self.status) {
+        if let Some(topic) = self.topic {
+            format!("error.{topic}.{part}")
+        } else if EXPLAINED_STATUSES.contains(&self.status) {
             format!("error.{}.{part}", self.status)
         } else {
             format!("error.other.{part}")
@@ -326,6 +339,22 @@ pub async fn render_errors(
     Ok(ServiceResponse::new(http_req, replaced.body(page)))
 }
 
+/// The error page of `error`, explained by the catalogs' `error.<topic>.*`: for answers made
+/// before the error pages' own middleware runs (the classroom's, around everything else).
+pub fn topic_page(req: &HttpRequest, error: &AppError, topic: &'static str) -> HttpResponse {
+    let status = error.status_code();
+    let page = render_page(req, status, Some(topic), error.detail());
+    let mut res = HttpResponse::build(status);
+    if let AppError::LabsFull(_) = error {
+        res.insert_header((header::RETRY_AFTER, "60"));
+    }
+    res.insert_header((
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    ))
+    .body(page)
+}
+
 /// Whether the request itself spoke JSON: it sent a JSON body, or asked for JSON and not for a
 /// page. Its error is then answered in JSON even before routing chose a handler (a refused
 /// `Origin`, a lab route with lab controls off), whatever its path.
@@ -393,10 +422,20 @@ fn default_detail(status: StatusCode, method: &Method) -> String {
 }
 
 fn error_page(req: &HttpRequest, status: StatusCode, detail: String) -> String {
+    render_page(req, status, None, detail)
+}
+
+fn render_page(
+    req: &HttpRequest,
+    status: StatusCode,
+    topic: Option<&'static str>,
+    detail: String,
+) -> String {
     let page = ErrorPage {
         ctx: PageCtx::of(req),
         status: status.as_u16(),
         detail,
+        topic,
     };
     page.render()
         .unwrap_or_else(|_| format!("{} {}", status.as_u16(), page.detail))

@@ -47,6 +47,22 @@ pub fn lab_only() -> impl actix_web::guard::Guard {
     })
 }
 
+/// The private lab a request is in, as the classroom put it in the request's extensions: pages
+/// name it (`data-lab`), so scripts and copied commands reach the same lab.
+#[derive(Debug, Clone)]
+pub struct LabId {
+    /// The cookie that carries it.
+    pub cookie: &'static str,
+    /// The lab's id.
+    pub id: String,
+    /// Whether this answer sets the cookie (the browser's first page).
+    pub fresh: bool,
+}
+
+/// The header a client without the lab cookie (a script that sends no cookies, curl) names its
+/// lab with.
+pub const LAB_HEADER: &str = "x-authlab-lab";
+
 /// Bytes as lowercase hex (keys, jti, seals).
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -3,7 +3,7 @@
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::clock::Clock;
@@ -42,11 +42,13 @@ pub struct PageCtx {
     /// shows the browser adding to its requests (script cannot read HttpOnly cookies; the server
     /// can, and the panels show them the same way).
     pub cookies: String,
+    /// The private lab this page is in (empty: the shared lab).
+    pub lab_id: String,
 }
 
 /// The request's `Cookie` header as a JSON object of raw (not decoded) values by name, with the
-/// cookies this answer sets itself: the language a `?lang=` chose, and the CSRF seed when the
-/// browser had none.
+/// cookies this answer sets itself: the language a `?lang=` chose, a new browser's lab and the
+/// CSRF seed when the browser had none.
 fn cookies_as_sent(req: &HttpRequest) -> String {
     let mut map = serde_json::Map::new();
     for header in req.headers().get_all(actix_web::http::header::COOKIE) {
@@ -58,6 +60,13 @@ fn cookies_as_sent(req: &HttpRequest) -> String {
     }
     if let Some(lang) = crate::i18n::query_lang(req.query_string()) {
         map.insert(crate::i18n::LANG_COOKIE.to_owned(), lang.code().into());
+    }
+    if let Some(lab) = req
+        .extensions()
+        .get::<crate::web::LabId>()
+        .filter(|l| l.fresh)
+    {
+        map.insert(lab.cookie.to_owned(), lab.id.clone().into());
     }
     if let Some(seed) = csrf::fresh_seed(req) {
         map.insert(
@@ -109,6 +118,11 @@ impl PageCtx {
             lab: settings.is_some_and(|s| s.lab_enabled()),
             lab_now: clock.map(|c| c.now_for_people()).unwrap_or_default(),
             cookies: cookies_as_sent(req),
+            lab_id: req
+                .extensions()
+                .get::<crate::web::LabId>()
+                .map(|lab| lab.id.clone())
+                .unwrap_or_default(),
         }
     }
 

@@ -24,6 +24,12 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["keys", "users", "db", "clock", "meter", "config", "i18n"],
     ),
     (
+        "classroom",
+        &[
+            "state", "web", "keys", "users", "db", "clock", "meter", "config", "i18n",
+        ],
+    ),
+    (
         "schemes",
         &[
             "web", "state", "keys", "users", "db", "clock", "meter", "config", "i18n",
@@ -32,13 +38,33 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "pages",
         &[
-            "schemes", "web", "state", "keys", "users", "db", "clock", "meter", "config", "i18n",
+            "classroom",
+            "schemes",
+            "web",
+            "state",
+            "keys",
+            "users",
+            "db",
+            "clock",
+            "meter",
+            "config",
+            "i18n",
         ],
     ),
     (
         "startup",
         &[
-            "pages", "schemes", "web", "state", "keys", "users", "db", "clock", "meter", "config",
+            "classroom",
+            "pages",
+            "schemes",
+            "web",
+            "state",
+            "keys",
+            "users",
+            "db",
+            "clock",
+            "meter",
+            "config",
             "i18n",
         ],
     ),

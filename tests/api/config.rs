@@ -90,20 +90,35 @@ fn help_documents_every_option() {
 }
 
 #[test]
-fn lab_controls_default_to_on_only_for_loopback() {
+fn lab_controls_are_on_everywhere_with_private_labs_and_only_on_loopback_with_one_shared_lab() {
     let loopback = Settings::for_tests("x.sqlite3");
-    assert!(loopback.lab_enabled());
+    assert!(loopback.lab_enabled() && loopback.private_labs());
     let mut public = Settings::for_tests("x.sqlite3");
     public.bind = "0.0.0.0:8080".parse().expect("an address");
-    assert!(!public.lab_enabled());
-    public.lab = true;
-    assert!(public.lab_enabled());
-
+    assert!(
+        public.lab_enabled(),
+        "each learner's actions change only their lab"
+    );
     let mut proxied = Settings::for_tests("x.sqlite3");
     proxied.public_url = Some("https://authlab.example".into());
+    assert!(proxied.lab_enabled());
+
+    // One lab for everyone: the old rule, since one person's actions reach everybody.
+    for settings in [&mut public, &mut proxied] {
+        settings.shared_lab = true;
+        assert!(!settings.private_labs());
+        assert!(
+            !settings.lab_enabled(),
+            "a shared lab on a reachable address: off unless asked"
+        );
+        settings.lab = true;
+        assert!(settings.lab_enabled());
+    }
+    let mut off = Settings::for_tests("x.sqlite3");
+    off.no_lab = true;
     assert!(
-        !proxied.lab_enabled(),
-        "behind a proxy, loopback is everyone: lab off unless asked"
+        !off.lab_enabled() && !off.private_labs(),
+        "--no-lab turns every lab off"
     );
 }
 

@@ -30,6 +30,7 @@ const NOT_JSON: &[&str] = &[
     "/session/devices/others/revoke",
     "/session/devices/{id}/revoke",
     "/session/lab/anonymous",
+    "/lab/join",
     "/token",
     "/jwt",
     "/diagram/{name}",

@@ -58,6 +58,7 @@ pub struct TestApp {
     pub address: String,
     pub port: u16,
     pub state: web::Data<AppState>,
+    pub classroom: web::Data<authlab::classroom::Classroom>,
     pub client: Client,
     pub db_path: PathBuf,
     handle: actix_web::dev::ServerHandle,
@@ -85,12 +86,14 @@ pub async fn spawn_app_on(db_path: &Path, adjust: impl FnOnce(&mut Settings)) ->
     let app = Application::build(settings).await.expect("the app builds");
     let port = app.port();
     let state = app.state();
+    let classroom = app.classroom();
     let handle = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
         state,
+        classroom,
         client: browser(),
         db_path: db_path.to_owned(),
         handle,
@@ -114,6 +117,7 @@ impl TestApp {
             address: app.address.clone(),
             port: app.port,
             state: app.state.clone(),
+            classroom: app.classroom.clone(),
             client,
             db_path: app.db_path.clone(),
             handle: app.handle.clone(),

@@ -117,7 +117,12 @@ impl<'a> Agent<'a> {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> anyhow::Result<Replayed> {
-        replay::send(self.target, method, path, headers, body).await
+        let headers = self.state.in_this_lab(headers);
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        replay::send(self.target, method, path, &headers, body).await
     }
 
     /// Submits a CSRF-protected form, with these cookies besides the CSRF seed.

@@ -4,6 +4,7 @@
 //! they all log in with (`agent`).
 
 pub mod agent;
+pub mod join;
 pub mod kept;
 pub mod matrix;
 pub mod second_server;
@@ -51,7 +52,13 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
             .guard(lab_only())
             .post(crate::pages::labs::kept::kept),
     )
-    .service(web::resource("/lab/reset").guard(lab_only()).post(reset));
+    .service(web::resource("/lab/reset").guard(lab_only()).post(reset))
+    .service(
+        web::resource("/lab/join")
+            .guard(lab_only())
+            .get(join::form)
+            .post(join::join),
+    );
 }
 
 /// `POST /lab/reset` `{"confirm": true}`: deletes every session, token, refresh row and user,

@@ -50,9 +50,13 @@ pub(super) async fn replay<P: RoomPages>(
     let value = check_cookie_value(&body.cookie)?;
     let cookie = format!("{}={value}", P::ROOM.cookie_name);
     let path = format!("{}/api/me", P::ROOM.scheme.prefix());
-    let answer =
-        crate::web::replay::send(state.local_addr, "GET", &path, &[("Cookie", &cookie)], None)
-            .await
-            .map_err(AppError::Internal)?;
+    let headers = state.in_this_lab(&[("Cookie", &cookie)]);
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let answer = crate::web::replay::send(state.local_addr, "GET", &path, &headers, None)
+        .await
+        .map_err(AppError::Internal)?;
     Ok(HttpResponse::Ok().json(answer))
 }

@@ -18,6 +18,11 @@ use actix_web::middleware::from_fn;
 /// The most throwaway sessions one click of the load lab creates.
 pub const MAX_LOAD: usize = 100_000;
 
+/// The most sessions a learner's private lab may hold: a class of 30 shares one server, so the
+/// 100,000-session run is for the shared lab (a terminal without the lab cookie), not for each
+/// learner at 16 MB apiece.
+pub const PRIVATE_LAB_SESSIONS: i64 = 20_000;
+
 pub(super) fn mount(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/lab/anonymous")
@@ -89,6 +94,14 @@ async fn load(
         })));
     }
     let now = state.clock.unix();
+    if !state.lab.is_empty() {
+        let held = db.run(move |c| store::totals(c, now)).await??.rows;
+        if held + i64::try_from(count).unwrap_or(i64::MAX) > PRIVATE_LAB_SESSIONS {
+            return Err(AppError::Invalid(json!({ "count": [format!(
+                "A private lab holds at most {PRIVATE_LAB_SESSIONS} sessions and this one holds {held}:                  clear them first, or run the 100,000 from a terminal in the shared lab                  (without the authlab_lab cookie)."
+            )] })));
+        }
+    }
     let ttl = state.settings.session_idle.get().num_seconds();
     let created = db
         .run(move |c| super::load::create_load(c, count, now, ttl))

@@ -51,18 +51,35 @@ impl SqliteSessionStore {
         }
     }
 
+    /// The database of the lab this request is in: a private lab's, or the one the store was
+    /// made with (the default lab's).
+    fn db(&self) -> Db {
+        match crate::state::current_lab() {
+            Some((pool, _)) => Db::new(pool),
+            None => self.db.clone(),
+        }
+    }
+
+    /// The clock of the lab this request is in.
+    fn clock(&self) -> Clock {
+        match crate::state::current_lab() {
+            Some((_, clock)) => clock,
+            None => self.clock.clone(),
+        }
+    }
+
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {
-        Ok(self.db.run(work).await.map_err(anyhow::Error::new)??)
+        Ok(self.db().run(work).await.map_err(anyhow::Error::new)??)
     }
 
     /// Stores a new session. A login in it is written only while the user's password is still
     /// the one the login verified ([`PASSWORD_VERSION`]), checked by the insert itself; a login
     /// that raced a password change and lost is stored without its login, as a guest session.
     async fn insert(&self, state: &HashMap<String, String>) -> anyhow::Result<SessionKey> {
-        let row = NewRow::from_state(state, self.clock.unix(), self.idle, self.max)?;
+        let row = NewRow::from_state(state, self.clock().unix(), self.idle, self.max)?;
         let guest = row.password_version.is_some().then(|| {
             let anonymous: HashMap<String, String> = state
                 .iter()
@@ -139,10 +156,10 @@ impl SessionStore for SqliteSessionStore {
         session_key: &SessionKey,
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
         let key = session_key.as_ref().to_owned();
-        let (now, idle, max) = (self.clock.unix(), self.idle, self.max);
+        let (now, idle, max) = (self.clock().unix(), self.idle, self.max);
         let lookup = key.clone();
         let row = self
-            .db
+            .db()
             .read(move |c| select_live(c, &lookup, now))
             .await
             .map_err(|e| LoadError::Other(anyhow::Error::new(e)))?
@@ -174,7 +191,7 @@ impl SessionStore for SqliteSessionStore {
         session_state: HashMap<String, String>,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
-        let row = NewRow::from_state(&session_state, self.clock.unix(), self.idle, self.max)
+        let row = NewRow::from_state(&session_state, self.clock().unix(), self.idle, self.max)
             .map_err(UpdateError::Serialization)?;
         let key = session_key.as_ref().to_owned();
         let updated = self
@@ -208,7 +225,7 @@ impl SessionStore for SqliteSessionStore {
         _ttl: &CookieDuration,
     ) -> Result<(), anyhow::Error> {
         let key = session_key.as_ref().to_owned();
-        let (now, idle, max) = (self.clock.unix(), self.idle, self.max);
+        let (now, idle, max) = (self.clock().unix(), self.idle, self.max);
         self.run(move |c| touch(c, &key, now, idle, max)).await?;
         Ok(())
     }
