@@ -211,6 +211,11 @@ impl Classroom {
         })
     }
 
+    /// `--max-labs`.
+    pub fn max_labs(&self) -> usize {
+        self.settings.max_labs
+    }
+
     /// The shared default lab.
     pub fn default_lab(&self) -> &Arc<Lab> {
         &self.default

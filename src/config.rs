@@ -55,6 +55,11 @@ pub struct Settings {
     #[arg(long, env = "AUTHLAB_LAB_IDLE", default_value = "2h")]
     pub lab_idle: HumaneDuration,
 
+    /// The instructor's secret for /instructor (the class at a glance, the class clock, reset all,
+    /// key rotation, presenter mode). Generated at start and printed once when absent.
+    #[arg(long, env = "AUTHLAB_INSTRUCTOR_SECRET", hide_env_values = true)]
+    pub instructor_secret: Option<String>,
+
     /// The address users reach, e.g. https://authlab.example. When it is https, every cookie is Secure.
     #[arg(long, env = "AUTHLAB_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,

@@ -41,6 +41,14 @@ async fn main() -> ExitCode {
         "authlab is serving on {url}  (lab controls: {})",
         if lab { "on" } else { "off" }
     );
+    if lab {
+        match app.generated_instructor_secret() {
+            Some(secret) => println!(
+                "instructor page: {url}/instructor  secret: {secret}  (printed once;                  --instructor-secret or AUTHLAB_INSTRUCTOR_SECRET sets your own)"
+            ),
+            None => println!("instructor page: {url}/instructor  (the secret you gave)"),
+        }
+    }
     let served = app.run_until_stopped().await;
     if dropped.dropped_lines() > 0 {
         eprintln!(

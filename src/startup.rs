@@ -25,6 +25,8 @@ use crate::{i18n, pages, schemes};
 
 /// A bound, not yet running server.
 pub struct Application {
+    /// The instructor secret made at start (none when one was given).
+    generated_secret: Option<String>,
     port: u16,
     server: Server,
     state: web::Data<AppState>,
@@ -47,6 +49,17 @@ impl Application {
         let port = local_addr.port();
         let body_timeout = BodyTimeout(settings.body_timeout.get().to_std()?);
         let sweep_every = settings.sweep_every.get().to_std()?;
+        let mut settings = settings;
+        let generated_secret = match settings.instructor_secret.as_deref().map(str::trim) {
+            Some(given) if !given.is_empty() => None,
+            _ => {
+                let mut bytes = [0u8; 12];
+                rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
+                let secret = crate::web::hex(&bytes);
+                settings.instructor_secret = Some(secret.clone());
+                Some(secret)
+            }
+        };
         let settings = std::sync::Arc::new(settings);
         let state = web::Data::new(AppState {
             local_addr,
@@ -99,6 +112,7 @@ impl Application {
         .shutdown_timeout(30)
         .run();
         Ok(Application {
+            generated_secret,
             port,
             server,
             state,
@@ -114,6 +128,11 @@ impl Application {
     /// The shared state, so tests can move the clock or read the keys.
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
+    }
+
+    /// The instructor secret this start generated, to print once (none when it was given).
+    pub fn generated_instructor_secret(&self) -> Option<&str> {
+        self.generated_secret.as_deref()
     }
 
     /// Every lab: the shared one and the learners' (tests open and close them).

@@ -1452,3 +1452,89 @@ async fn the_inspector_lists_resends_copies_as_curl_and_exports_har_on_every_sch
     }
     browser.close().await;
 }
+
+#[actix_web::test]
+async fn the_instructor_page_and_presenter_mode_work_in_both_languages_at_1280() {
+    let app = spawn_app().await;
+    let secret = app
+        .state
+        .settings
+        .instructor_secret
+        .clone()
+        .expect("a generated secret");
+    let browser = Browser::start().await;
+    for (lang, learners, moved, step_two) in [
+        ("en", "learners active", "The clock of", "Step 2 of"),
+        ("ko", "학습자", "시계를 움직였습니다", "단계 중 2단계"),
+    ] {
+        browser
+            .goto(&app, &format!("/instructor?lang={lang}"))
+            .await;
+        if run_js(
+            &browser,
+            "return !!document.getElementById('instructor-secret');",
+            vec![],
+        )
+        .await
+            == json!(true)
+        {
+            browser.fill("#instructor-secret", &secret).await;
+            browser.click("#instructor-submit").await;
+        }
+        wait_for_text(&browser, "#class-learners", learners).await;
+        assert!(browser.text_of("#load-session").await.contains(' '));
+        browser.click("[data-class-clock=\"1h\"]").await;
+        wait_for_text(&browser, "#class-answer", moved).await;
+        let width = run_js(
+            &browser,
+            "return document.documentElement.scrollWidth;",
+            vec![],
+        )
+        .await;
+        assert!(
+            width.as_u64() <= Some(1280),
+            "{lang}: the dashboard fits 1280 px ({width})"
+        );
+        browser.click("[data-class-clock=\"reset\"]").await;
+
+        // Presenter mode: one step at a time, moved with the keyboard.
+        browser
+            .goto(&app, &format!("/cookie?present=1&lang={lang}"))
+            .await;
+        run_js(&browser, "sessionStorage.clear();", vec![]).await;
+        browser
+            .goto(&app, &format!("/cookie?present=1&lang={lang}"))
+            .await;
+        let first = browser.text_of("#presenter-step").await;
+        assert!(first.contains('1'), "{lang}: {first}");
+        browser
+            .client
+            .find(Locator::Css("body"))
+            .await
+            .expect("the page")
+            .send_keys("\u{E014}")
+            .await
+            .expect("the right arrow");
+        wait_for_text(&browser, "#presenter-step", step_two).await;
+        let shown = run_js(
+            &browser,
+            "var steps = document.querySelectorAll('main .present-hidden').length;
+             return [steps, document.documentElement.scrollWidth, parseFloat(getComputedStyle(document.body).fontSize)];",
+            vec![],
+        )
+        .await;
+        assert!(
+            shown[0].as_u64() >= Some(3),
+            "{lang}: the other steps are hidden: {shown}"
+        );
+        assert!(
+            shown[1].as_u64() <= Some(1280),
+            "{lang}: fits 1280 px: {shown}"
+        );
+        assert!(
+            shown[2].as_f64() >= Some(20.0),
+            "{lang}: large type: {shown}"
+        );
+    }
+    browser.close().await;
+}

@@ -4,6 +4,7 @@ pub mod account;
 pub mod compare;
 pub mod diagram;
 pub mod home;
+pub mod instructor;
 pub mod labs;
 pub mod openapi;
 pub mod signup;
@@ -44,6 +45,36 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
                 ),
         );
     labs::mount(cfg);
+    cfg.service(
+        web::resource("/instructor")
+            .guard(crate::web::lab_only())
+            .get(instructor::page),
+    )
+    .service(
+        web::resource("/instructor/login")
+            .guard(crate::web::lab_only())
+            .post(instructor::login),
+    )
+    .service(
+        web::resource("/instructor/api/class")
+            .guard(crate::web::lab_only())
+            .get(instructor::class),
+    )
+    .service(
+        web::resource("/instructor/api/clock")
+            .guard(crate::web::lab_only())
+            .post(instructor::class_clock),
+    )
+    .service(
+        web::resource("/instructor/api/reset")
+            .guard(crate::web::lab_only())
+            .post(instructor::reset_all),
+    )
+    .service(
+        web::resource("/instructor/api/rotate-keys")
+            .guard(crate::web::lab_only())
+            .post(instructor::rotate_all),
+    );
 }
 
 /// Mounts the routes with path parameters. They go last: matching them costs a pattern match,
@@ -94,6 +125,16 @@ const STATIC_FILES: &[(&str, &str, &str)] = &[
         "inspector.js",
         JS,
         include_str!("../../static/inspector.js"),
+    ),
+    (
+        "instructor.js",
+        JS,
+        include_str!("../../static/instructor.js"),
+    ),
+    (
+        "presenter.js",
+        JS,
+        include_str!("../../static/presenter.js"),
     ),
 ];
 

@@ -28,6 +28,8 @@ enum Auth {
     Session,
     /// Whatever the request carries, read and shown, never required.
     Optional,
+    /// The `authlab_instructor` cookie `/instructor` sets for the instructor secret.
+    Instructor,
 }
 
 /// What an operation takes as its body.
@@ -126,6 +128,10 @@ const OPERATIONS: &[Operation] = &[
     lab(op("post", "/lab/second-server", "lab_second_server", "lab", A::None, B::Json("Object"), (200, "Object"))),
     lab(op("post", "/lab/kept", "lab_kept", "lab", A::None, B::Json("Kept"), (200, "Object"))),
     lab(op("post", "/lab/reset", "lab_reset", "lab", A::None, B::Json("Reset"), (200, "Object"))),
+    lab(op("get", "/instructor/api/class", "instructor_class", "instructor", A::Instructor, B::None, (200, "Object"))),
+    lab(op("post", "/instructor/api/clock", "instructor_clock", "instructor", A::Instructor, B::Json("ClockChange"), (200, "Labs"))),
+    lab(op("post", "/instructor/api/reset", "instructor_reset", "instructor", A::Instructor, B::Json("Reset"), (200, "Labs"))),
+    lab(op("post", "/instructor/api/rotate-keys", "instructor_rotate", "instructor", A::Instructor, B::Json("Reset"), (200, "Labs"))),
 ];
 
 /// The operations whose bodies DRF's parsers read: JSON, a form or multipart.
@@ -175,7 +181,8 @@ fn build(lab_on: bool, server: &str) -> Value {
             { "name": "session", "description": "A server-side session (actix-identity on a database store)." },
             { "name": "token", "description": "DRF's TokenAuthentication: one static key per user." },
             { "name": "jwt", "description": "simplejwt: an access/refresh pair, refresh rotation and a blacklist." },
-            { "name": "lab", "description": "Lab actions: only with lab controls on (404 otherwise)." }
+            { "name": "lab", "description": "Lab actions: only with lab controls on (404 otherwise). Each changes only the caller's lab: the authlab_lab cookie or the X-Authlab-Lab header names it, and without either it is the shared lab." },
+            { "name": "instructor", "description": "The whole class, for the instructor: every lab at once." }
         ],
         "paths": paths,
         "components": components(),
@@ -211,6 +218,9 @@ fn operation(o: &Operation) -> Value {
         Auth::Cookie | Auth::Session => {
             responses.insert("401".into(), reference("CookieRefused"));
         }
+        Auth::Instructor => {
+            responses.insert("403".into(), reference("NotInstructor"));
+        }
         Auth::None | Auth::Optional => {}
     }
     match o.id {
@@ -226,7 +236,7 @@ fn operation(o: &Operation) -> Value {
         }
         _ => {}
     }
-    if o.method != "get" {
+    if o.method != "get" && o.auth != Auth::Instructor {
         responses.insert("403".into(), reference("ForeignOrigin"));
     }
     if o.lab {
@@ -269,6 +279,7 @@ fn security(auth: Auth) -> Value {
         Auth::Optional => {
             json!([{}, { "Token": [] }, { "Bearer": [] }, { "SignedCookie": [] }, { "SessionCookie": [] }])
         }
+        Auth::Instructor => json!([{ "Instructor": [] }]),
     }
 }
 
@@ -296,6 +307,10 @@ fn components() -> Value {
             "SignedCookie": {
                 "type": "apiKey", "in": "cookie", "name": "authlab_cookie",
                 "description": "Set by the form POST /cookie/login: the login itself, signed with HMAC-SHA256."
+            },
+            "Instructor": {
+                "type": "apiKey", "in": "cookie", "name": "authlab_instructor",
+                "description": "Set by the form POST /instructor/login for the instructor secret (printed at start, or --instructor-secret)."
             },
             "SessionCookie": {
                 "type": "apiKey", "in": "cookie", "name": "sessionid",
@@ -347,6 +362,8 @@ fn components() -> Value {
             },
             "ForeignOrigin": error_response("A state-changing request from another site's Origin without a Token or Bearer header.", "Detail",
                 json!({ "detail": "CSRF Failed: Origin checking failed - https://evil.example does not match any trusted origins." })),
+            "NotInstructor": error_response("Without the instructor cookie (or from another site).", "Detail",
+                json!({ "detail": "Only the instructor can do this: log in at /instructor with the instructor secret." })),
             "LabOff": error_response("Lab controls are off (--no-lab).", "Detail", json!({ "detail": "Not found." }))
         },
         "schemas": {
@@ -444,6 +461,7 @@ fn components() -> Value {
                 "type": "object",
                 "properties": { "advance": { "type": "string", "examples": ["10m", "1d"] }, "reset": { "type": "boolean" } }
             },
+            "Labs": { "type": "object", "required": ["labs"], "properties": { "labs": { "type": "integer", "description": "How many labs it changed." } } },
             "Matrix": { "type": "object", "properties": { "rotate_keys": { "type": "boolean" } } },
             "Kept": { "type": "object", "required": ["logins"], "properties": { "logins": { "type": "integer", "minimum": 1, "maximum": 10 } } },
             "Reset": { "type": "object", "required": ["confirm"], "properties": { "confirm": { "const": true } } }
@@ -489,6 +507,7 @@ pub async fn page(ctx: PageCtx, req: HttpRequest) -> ApiPage {
                 Auth::Cookie => "Cookie: authlab_cookie=…",
                 Auth::Session => "Cookie: sessionid=…",
                 Auth::Optional => "(any)",
+                Auth::Instructor => "Cookie: authlab_instructor=…",
             },
             lab: o.lab,
         })

@@ -508,3 +508,155 @@ async fn a_private_lab_holds_at_most_20000_load_sessions_and_says_how_to_run_mor
         "the shared lab keeps it"
     );
 }
+
+/// The instructor's browser, signed in with the secret the server was started with.
+async fn instructor(app: &TestApp) -> TestApp {
+    let me = TestApp::same_server(app, browser());
+    let secret = app
+        .state
+        .settings
+        .instructor_secret
+        .clone()
+        .expect("a secret was generated at start");
+    let res = me
+        .submit_form(
+            "/instructor",
+            "/instructor/login",
+            &[("secret", secret.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let cookie = set_cookie(&res, "authlab_instructor").expect("the instructor cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains(&secret), "the cookie is not the secret");
+    me
+}
+
+#[actix_web::test]
+async fn the_instructor_sees_the_class_and_moves_resets_and_rotates_every_lab() {
+    let app = spawn_app().await;
+    let (a, b) = (Learner::join(&app).await, Learner::join(&app).await);
+    let (la, lb) = (a.log_in_everywhere().await, b.log_in_everywhere().await);
+
+    // Without the secret: a page that asks for it, and 403 for every server-wide action.
+    let wrong = a
+        .app
+        .submit_form("/instructor", "/instructor/login", &[("secret", "guess")])
+        .await;
+    assert_eq!(wrong.status(), 403);
+    assert!(set_cookie(&wrong, "authlab_instructor").is_none());
+    for (path, body) in [
+        ("/instructor/api/clock", json!({"advance": "1h"})),
+        ("/instructor/api/reset", json!({"confirm": true})),
+        ("/instructor/api/rotate-keys", json!({"confirm": true})),
+    ] {
+        assert_eq!(
+            a.call("POST", path, None, Some(body)).await.0,
+            403,
+            "{path} by a learner"
+        );
+    }
+    assert_eq!(
+        a.call("GET", "/instructor/api/class", None, None).await.0,
+        403
+    );
+
+    let teacher = instructor(&app).await;
+    let class: Value = teacher
+        .get("/instructor/api/class")
+        .await
+        .json()
+        .await
+        .expect("the class as JSON");
+    assert!(class["labs"].as_u64() >= Some(2), "{class}");
+    assert!(class["active"].as_u64() >= Some(2), "{class}");
+    let scheme = |name: &str| {
+        class["schemes"]
+            .as_array()
+            .and_then(|all| all.iter().find(|s| s["scheme"] == name))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        scheme("cookie")["rows"],
+        0,
+        "a signed cookie keeps nothing on the server"
+    );
+    for name in ["session", "token", "jwt"] {
+        assert!(scheme(name)["rows"].as_i64() >= Some(2), "{name}: {class}");
+        assert!(scheme(name)["bytes"].as_i64() > Some(0), "{name}: {class}");
+    }
+    for name in ["cookie", "session", "token", "jwt"] {
+        assert!(
+            scheme(name)["requests"].as_u64() > Some(0),
+            "{name} requests: {class}"
+        );
+    }
+    let (_, page) = teacher.page("/instructor?lang=ko").await;
+    assert!(
+        page.contains("반 전체에 적용") && page.contains("발표 모드"),
+        "the dashboard in Korean"
+    );
+
+    // Rotating every lab's keys ends every JWT and cookie login, never a session or a DRF key.
+    assert_eq!(
+        teacher
+            .post_json("/instructor/api/rotate-keys", &json!({"confirm": true}))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(a.me_everywhere(&la).await, [401, 200, 200, 401]);
+    assert_eq!(b.me_everywhere(&lb).await, [401, 200, 200, 401]);
+
+    // The class clock moves every lab (an hour: the sessions idle out too).
+    let moved = teacher
+        .post_json("/instructor/api/clock", &json!({"advance": "1h"}))
+        .await;
+    assert_eq!(moved.status(), 200);
+    assert_eq!(
+        (a.clock_offset().await, b.clock_offset().await),
+        (3_600, 3_600)
+    );
+    assert_eq!(
+        teacher
+            .post_json("/instructor/api/clock", &json!({"reset": true}))
+            .await
+            .status(),
+        200
+    );
+
+    // Reset asks first, then empties every lab.
+    assert_eq!(
+        teacher
+            .post_json("/instructor/api/reset", &json!({}))
+            .await
+            .status(),
+        400
+    );
+    let res = a
+        .app
+        .submit_form(
+            "/signup",
+            "/signup",
+            &[
+                ("email", "frank@example.com"),
+                ("username", "frank"),
+                ("password", "frank-pass-123"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        teacher
+            .post_json("/instructor/api/reset", &json!({"confirm": true}))
+            .await
+            .status(),
+        200
+    );
+    assert!(!a.users_page().await.contains("frank@example.com"));
+    assert_eq!(a.me_everywhere(&la).await, [401, 401, 401, 401]);
+}

@@ -31,6 +31,8 @@ const NOT_JSON: &[&str] = &[
     "/session/devices/{id}/revoke",
     "/session/lab/anonymous",
     "/lab/join",
+    "/instructor",
+    "/instructor/login",
     "/token",
     "/jwt",
     "/diagram/{name}",

@@ -74,7 +74,15 @@ async fn reset(
             "confirm": ["Send {\"confirm\": true} to delete every login and user."]
         })));
     }
-    let pool = pool.get_ref().clone();
+    reset_lab(&state, pool.get_ref().clone()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Clear-Site-Data", "\"cookies\", \"storage\""))
+        .json(json!({ "reset": true, "users": 3 })))
+}
+
+/// Empties one lab: every session, token, refresh row and user; the demo users again (ids 1–3),
+/// new keys, the clock back to real time and no failed logins remembered.
+pub(crate) async fn reset_lab(state: &AppState, pool: crate::db::Pool) -> Result<(), AppError> {
     crate::db::Db::new(pool.clone())
         .run(|c| {
             crate::db::in_transaction(c, |c| {
@@ -89,12 +97,10 @@ async fn reset(
         .await
         .map_err(AppError::Internal)?;
     // Ids start again at 1, so every old signed cookie and JWT would name someone new: new keys.
-    rotate(&state, pool).await?;
+    rotate(state, pool).await?;
     state.clock.reset();
     state.throttle.clear();
-    Ok(HttpResponse::Ok()
-        .insert_header(("Clear-Site-Data", "\"cookies\", \"storage\""))
-        .json(json!({ "reset": true, "users": 3 })))
+    Ok(())
 }
 
 /// The reset needs an explicit confirmation.
@@ -117,7 +123,7 @@ async fn rotate_keys(
 }
 
 /// Replaces the cookie key and the JWT secret, in the database and in force.
-async fn rotate(state: &AppState, pool: crate::db::Pool) -> Result<(), AppError> {
+pub(crate) async fn rotate(state: &AppState, pool: crate::db::Pool) -> Result<(), AppError> {
     let current = state.keys();
     let rotated = web::block(move || current.rotate(&pool))
         .await
@@ -145,7 +151,16 @@ async fn move_clock(
     pool: web::Data<crate::db::Pool>,
     change: web::Json<ClockChange>,
 ) -> Result<HttpResponse, AppError> {
-    let change = change.into_inner();
+    apply_clock(&state, pool.get_ref(), change.into_inner()).await?;
+    Ok(clock_body(&state))
+}
+
+/// Moves one lab's clock forward (sweeping what the jump made expire) or back to real time.
+pub(crate) async fn apply_clock(
+    state: &AppState,
+    pool: &crate::db::Pool,
+    change: ClockChange,
+) -> Result<(), AppError> {
     match (change.advance, change.reset) {
         (Some(_), true) => Err(AppError::Invalid(json!({
             "non_field_errors": ["Send either \"advance\" or \"reset\", not both."]
@@ -155,7 +170,7 @@ async fn move_clock(
         }))),
         (None, true) => {
             state.clock.reset();
-            Ok(clock_body(&state))
+            Ok(())
         }
         (Some(by), false) => {
             let by: HumaneDuration = by
@@ -167,10 +182,10 @@ async fn move_clock(
                 .map_err(|e| AppError::Invalid(json!({ "advance": [e.to_string()] })))?;
             // What the jump made expire is swept at once, as a server that has been running all
             // that time would have: putting the clock back later brings none of it back.
-            crate::pages::sweep::sweep(pool.get_ref(), &state.clock, &state.last_sweep)
+            crate::pages::sweep::sweep(pool, &state.clock, &state.last_sweep)
                 .await
                 .map_err(AppError::Internal)?;
-            Ok(clock_body(&state))
+            Ok(())
         }
     }
 }

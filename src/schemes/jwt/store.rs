@@ -359,6 +359,16 @@ pub fn totals(c: &Connection) -> rusqlite::Result<Totals> {
     )
 }
 
+/// Every refresh token and blacklist entry the server keeps: rows of both tables, and the bytes
+/// the remembered tokens store (jti, family, the token).
+pub fn kept_total(c: &Connection) -> rusqlite::Result<(i64, i64)> {
+    c.prepare_cached(
+        "SELECT (SELECT COUNT(*) FROM jwt_outstanding) + (SELECT COUNT(*) FROM jwt_blacklisted),
+                COALESCE((SELECT SUM(LENGTH(jti) + LENGTH(family) + LENGTH(token)) FROM jwt_outstanding), 0)",
+    )?
+    .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+}
+
 /// The rows the server keeps for one user's refresh tokens (access tokens: none), and the bytes
 /// of what they store (jti, family, the token).
 pub fn kept_for_user(c: &Connection, user_id: i64) -> rusqlite::Result<(i64, i64)> {

@@ -72,6 +72,12 @@ pub fn count(c: &Connection) -> rusqlite::Result<i64> {
     c.query_row("SELECT COUNT(*) FROM authtoken_token", [], |r| r.get(0))
 }
 
+/// Every key the server keeps: rows, and the bytes of the keys stored.
+pub fn kept_total(c: &Connection) -> rusqlite::Result<(i64, i64)> {
+    c.prepare_cached("SELECT COUNT(*), COALESCE(SUM(LENGTH(key)), 0) FROM authtoken_token")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+}
+
 /// The rows the server keeps for one user's key (one however often they log in), and the bytes
 /// of the key stored.
 pub fn kept_for_user(c: &Connection, user_id: i64) -> rusqlite::Result<(i64, i64)> {
