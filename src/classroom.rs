@@ -279,7 +279,7 @@ impl Classroom {
                 std::fs::copy(&template, &file)
                     .with_context(|| format!("cannot make the lab file {}", file.display()))?;
             }
-            let pool = db::open(&file)?;
+            let pool = db::open_small(&file, !fresh)?;
             let keys = Keys::for_lab(&server, &pool)?;
             Ok((pool, keys))
         })
@@ -296,6 +296,7 @@ impl Classroom {
             last_sweep: Arc::new(LastSweep::default()),
             launch_peer: Arc::clone(&shared.launch_peer),
             lab: id.clone(),
+            one_run: Arc::default(),
         });
         let lab = Arc::new(Lab::new(state, web::Data::new(pool), Some(path)));
         let mut labs = self.lock();

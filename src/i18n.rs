@@ -128,6 +128,7 @@ pub const JS_KEYS: &[&str] = &[
     "js.jwt.claims_none",
     "js.jwt.default_user_payload",
     "js.lab.clock_failed",
+    "js.lab.queued",
     "js.lab.clock_moved",
     "js.replay.accepted",
     "js.replay.refused",

@@ -146,12 +146,15 @@ impl Keys {
     /// server was given), and the server's cookie-signing key, which the session middleware of
     /// every lab shares.
     pub fn for_lab(server: &Keys, pool: &Pool) -> anyhow::Result<Keys> {
-        let (seal, jwt, csrf) = db::with_conn(pool, |c| -> rusqlite::Result<_> {
-            Ok((
-                db::settings::get_or_generate(c, "cookie_key", COOKIE_KEY_BYTES)?,
-                db::settings::get_or_generate(c, "jwt_secret", JWT_SECRET_MIN_BYTES)?,
-                db::settings::get_or_generate(c, "csrf_key", CSRF_KEY_MIN_BYTES)?,
-            ))
+        // One transaction: a class opening its labs at once pays one commit per lab, not three.
+        let (seal, jwt, csrf) = db::with_conn(pool, |c| {
+            db::in_transaction(c, |c| {
+                Ok((
+                    db::settings::get_or_generate(c, "cookie_key", COOKIE_KEY_BYTES)?,
+                    db::settings::get_or_generate(c, "jwt_secret", JWT_SECRET_MIN_BYTES)?,
+                    db::settings::get_or_generate(c, "csrf_key", CSRF_KEY_MIN_BYTES)?,
+                ))
+            })
         })??;
         Ok(Keys {
             login_seal: Key::from(&seal[..COOKIE_KEY_BYTES]),

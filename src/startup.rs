@@ -70,6 +70,7 @@ impl Application {
             last_sweep: std::sync::Arc::default(),
             launch_peer: std::sync::Arc::new(launch_peer),
             lab: String::new(),
+            one_run: std::sync::Arc::default(),
         });
         let pool = web::Data::new(pool);
         let classroom =

@@ -34,6 +34,9 @@ pub struct AppState {
     pub launch_peer: LaunchPeer,
     /// The id of the private lab this is (the `authlab_lab` cookie); empty for the shared lab.
     pub lab: String,
+    /// One run at a time of the labs that move this lab's clock and put it back (the matrix) or
+    /// log many times in (N logins): a second press in the same lab waits for the first.
+    pub one_run: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The cookie naming a browser's private lab.

@@ -215,6 +215,7 @@
   var devices = byId("devices-run");
   if (devices) {
     devices.addEventListener("click", async function () {
+      lab.show(byId("devices-result"), lab.t("js.lab.queued"));
       var answer = await call("POST", "/lab/two-devices", { json: {} });
       var d = answer.data || {};
       var s = d.server || {};
@@ -236,6 +237,7 @@
   var second = byId("second-server-run");
   if (second) {
     second.addEventListener("click", async function () {
+      lab.show(byId("second-server-result"), lab.t("js.lab.queued"));
       var answer = await call("POST", "/lab/second-server", { json: {} });
       var d = answer.data || {};
       if (answer.status !== 200) {

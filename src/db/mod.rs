@@ -140,6 +140,20 @@ fn migrate(pool: &Pool) -> anyhow::Result<()> {
 /// A file that cannot serve is refused at once with one line saying why ([`check_usable`]).
 pub fn open(path: &Path) -> anyhow::Result<Pool> {
     check_usable(path)?;
+    open_sized(path, 8, 2)
+}
+
+/// [`open`] with a smaller pool: a learner's private lab, one of up to a few hundred, keeps at
+/// most three connections and opens them as requests need them. `checked: false` skips the
+/// integrity check, for a file just copied from a template that passed it.
+pub fn open_small(path: &Path, checked: bool) -> anyhow::Result<Pool> {
+    if checked {
+        check_usable(path)?;
+    }
+    open_sized(path, 3, 0)
+}
+
+fn open_sized(path: &Path, max: u32, min_idle: u32) -> anyhow::Result<Pool> {
     let manager = SqliteConnectionManager::file(path).with_init(|conn| {
         // busy_timeout first: the pool opens connections in parallel, and switching a fresh
         // file to WAL takes a lock the others must wait for rather than fail on.
@@ -156,8 +170,8 @@ pub fn open(path: &Path) -> anyhow::Result<Pool> {
     // go stale the way a network connection does, and the test cost a statement per request.
     let pool = r2d2::Pool::builder()
         .test_on_check_out(false)
-        .max_size(8)
-        .min_idle(Some(2))
+        .max_size(max)
+        .min_idle(Some(min_idle))
         .connection_timeout(std::time::Duration::from_secs(5))
         .build(manager)
         .with_context(|| format!("cannot open the database {}", path.display()))?;

@@ -242,9 +242,8 @@ pub async fn matrix(
     state: web::Data<AppState>,
     body: web::Json<MatrixRequest>,
 ) -> Result<HttpResponse, AppError> {
-    // One run at a time: each moves the shared lab clock and puts it back.
-    static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    let _one_at_a_time = RUNNING.lock().await;
+    // One run at a time per lab: each moves the lab's clock and puts it back.
+    let _one_at_a_time = state.one_run.lock().await;
     let rotate = body.rotate_keys;
     let agent = Agent::new(&state);
     let mut rows = Vec::new();
