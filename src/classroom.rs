@@ -49,6 +49,9 @@ pub struct Lab {
     path: Option<PathBuf>,
     /// Real time (Unix seconds) of its last request: idle labs are removed.
     last_seen: AtomicI64,
+    /// Requests made in it: a lab whose browser never came back (one request) is the first to
+    /// give its place up when the classroom is full.
+    requests: AtomicU64,
     /// Requests answered in it, per scheme, and their summed `total` time (the instructor page).
     pub traffic: Traffic,
 }
@@ -106,6 +109,7 @@ impl Lab {
             pool,
             path,
             last_seen: AtomicI64::new(now()),
+            requests: AtomicU64::new(0),
             traffic: Traffic::default(),
         }
     }
@@ -245,6 +249,8 @@ impl Classroom {
             return None;
         }
         if let Some(lab) = self.lock().get(id) {
+            // Seen now, under the lock the idle sweep takes: it cannot remove a lab in use.
+            lab.last_seen.store(now(), Ordering::Relaxed);
             return Some(Arc::clone(lab));
         }
         let path = self.dir.join(format!("{id}.sqlite3"));
@@ -261,14 +267,46 @@ impl Classroom {
 
     /// A new lab, unless `--max-labs` are open.
     pub async fn create(&self) -> Result<Arc<Lab>, NoLab> {
-        if self.lock().len() >= self.settings.max_labs {
+        if !self.make_room() {
             return Err(NoLab::Full);
         }
         let mut bytes = [0u8; ID_CHARS / 2];
         rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
         let id = crate::web::hex(&bytes);
         let path = self.dir.join(format!("{id}.sqlite3"));
-        Ok(self.open_lab(id, path, true).await?)
+        match self.open_lab(id, path, true).await {
+            Ok(lab) => Ok(lab),
+            Err(e) if matches!(e.downcast_ref::<NoLab>(), Some(NoLab::Full)) => Err(NoLab::Full),
+            Err(e) => Err(NoLab::Failed(e)),
+        }
+    }
+
+    /// Whether a new lab fits: when `--max-labs` are open, the labs whose browser never came
+    /// back (one request, a minute ago or more: a script without a cookie jar, a browser that
+    /// refuses cookies) give their places up first.
+    fn make_room(&self) -> bool {
+        let max = self.settings.max_labs;
+        let mut labs = self.lock();
+        if labs.len() < max {
+            return true;
+        }
+        let cutoff = now() - 60;
+        let abandoned: Vec<String> = labs
+            .iter()
+            .filter(|(_, lab)| {
+                lab.requests.load(Ordering::Relaxed) <= 1 && lab.last_seen() < cutoff
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in abandoned {
+            if let Some(path) = labs.remove(&id).and_then(|lab| lab.path.clone()) {
+                tokio::task::spawn_blocking(move || remove_lab_files(&path));
+            }
+            if labs.len() < max {
+                return true;
+            }
+        }
+        labs.len() < max
     }
 
     async fn open_lab(&self, id: String, path: PathBuf, fresh: bool) -> anyhow::Result<Arc<Lab>> {
@@ -300,7 +338,17 @@ impl Classroom {
         });
         let lab = Arc::new(Lab::new(state, web::Data::new(pool), Some(path)));
         let mut labs = self.lock();
-        // Two first requests of one browser at once: the first one in wins.
+        // The cap again, under the lock that inserts: labs made at the same moment cannot pass it.
+        if fresh && labs.len() >= self.settings.max_labs {
+            drop(labs);
+            let file = lab.path.clone();
+            drop(lab);
+            if let Some(file) = file {
+                tokio::task::spawn_blocking(move || remove_lab_files(&file));
+            }
+            anyhow::bail!(NoLab::Full);
+        }
+        // A lab reopened from disk by two requests at once: the first one in wins.
         let lab = Arc::clone(labs.entry(id).or_insert(lab));
         Ok(lab)
     }
@@ -312,9 +360,10 @@ impl Classroom {
         let cutoff = now - idle;
         let gone: Vec<Arc<Lab>> = {
             let mut labs = self.lock();
+            // Only a lab no request holds: a request in flight keeps its lab (and its file).
             let ids: Vec<String> = labs
                 .iter()
-                .filter(|(_, lab)| lab.last_seen() < cutoff)
+                .filter(|(_, lab)| lab.last_seen() < cutoff && Arc::strong_count(lab) == 1)
                 .map(|(id, _)| id.clone())
                 .collect();
             ids.iter().filter_map(|id| labs.remove(id)).collect()
@@ -326,6 +375,35 @@ impl Classroom {
                 let _ = tokio::task::spawn_blocking(move || remove_lab_files(&path)).await;
             }
         }
+        // Files of labs not open since a restart, unused as long: removed too.
+        let (dir, open): (PathBuf, Vec<String>) =
+            (self.dir.clone(), self.lock().keys().cloned().collect());
+        let idle = std::time::Duration::from_secs(u64::try_from(idle).unwrap_or(0));
+        let _ = tokio::task::spawn_blocking(move || {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Some(id) = path.file_stem().and_then(|s| s.to_str()) else {
+                    continue;
+                };
+                let stale = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > idle);
+                if path.extension().is_some_and(|e| e == "sqlite3")
+                    && valid_id(id)
+                    && !open.iter().any(|o| o == id)
+                    && stale
+                {
+                    remove_lab_files(&path);
+                }
+            }
+        })
+        .await;
         count
     }
 }
@@ -352,6 +430,14 @@ fn is_navigation(req: &ServiceRequest) -> bool {
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// A request that changes a lab (the lab actions and the load lab), not one that reads it.
+fn is_lab_action(req: &ServiceRequest) -> bool {
+    let path = req.path();
+    !req.method().is_safe()
+        && (path.starts_with("/lab/") || path.contains("/lab/"))
+        && path != "/lab/join"
 }
 
 /// Middleware (outermost): puts the request in its browser's lab, opening one for a browser's
@@ -401,9 +487,22 @@ pub async fn select(
             let gone = AppError::LabGone;
             return Ok(req.error_response(gone).map_into_right_body());
         }
-        None => return Ok(next.call(req).await?.map_into_left_body()),
+        None => {
+            // The shared lab is everyone's without a cookie (curl, DRF clients): its lab actions
+            // keep the rule of one shared lab — a loopback address, or --lab on purpose.
+            if is_lab_action(&req) && !classroom.settings.shared_lab_actions() {
+                let refused = AppError::Forbidden(
+                    "Lab actions in the shared lab (no authlab_lab cookie) are off on this address: \
+                     open a page in a browser to get a lab of your own, or send its X-Authlab-Lab header."
+                        .into(),
+                );
+                return Ok(req.error_response(refused).map_into_right_body());
+            }
+            return Ok(next.call(req).await?.map_into_left_body());
+        }
     };
     lab.last_seen.store(now(), Ordering::Relaxed);
+    lab.requests.fetch_add(1, Ordering::Relaxed);
     req.extensions_mut().insert(crate::web::LabId {
         cookie: LAB_COOKIE,
         id: lab.id.clone(),

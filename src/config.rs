@@ -137,6 +137,12 @@ impl Settings {
         }
     }
 
+    /// Whether the shared lab (requests without a lab cookie) takes lab actions: the rule of one
+    /// shared lab, whatever private labs do — a loopback address without --public-url, or --lab.
+    pub fn shared_lab_actions(&self) -> bool {
+        !self.no_lab && (self.lab || (self.bind.ip().is_loopback() && self.public_url.is_none()))
+    }
+
     /// Whether each browser gets a private lab.
     pub fn private_labs(&self) -> bool {
         !self.shared_lab && !self.no_lab

@@ -352,13 +352,74 @@ async fn nothing_one_learner_does_changes_an_answer_another_learner_gets() {
         ("/lab/second-server", json!({})),
         ("/session/lab/load", json!({"count": 50})),
         ("/session/lab/load/clear", json!({})),
+        ("/session/lab/load/measure", json!({})),
         ("/cookie/lab/size", json!({})),
-        ("/lab/reset", json!({"confirm": true})),
+        ("/cookie/lab/size/clear", json!({})),
+        ("/cookie/lab/replay", json!({"cookie": "copied-value"})),
+        ("/session/lab/replay", json!({"cookie": "copied-value"})),
     ] {
         let (status, answer) = a.call("POST", path, None, Some(body)).await;
         assert_eq!(status, 200, "{path}: {answer}");
         check_b(path).await;
     }
+    // The JWT labs, a DRF key regenerated, and the lab forms (as bob: a's alice is locked out).
+    let password = TestUser::BOB.password;
+    let (status, pair) = a
+        .call(
+            "POST",
+            "/jwt/api/lab/default-user",
+            None,
+            Some(json!({"username": "bob", "password": password})),
+        )
+        .await;
+    assert_eq!(status, 200, "{pair}");
+    let bearer = format!("Bearer {}", pair["access"].as_str().unwrap_or_default());
+    let (status, grown) = a
+        .call(
+            "POST",
+            "/jwt/api/lab/claims",
+            Some(&bearer),
+            Some(json!({"claims": {"role": "admin"}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{grown}");
+    check_b("JWT labs").await;
+    let (_, token) = a
+        .call(
+            "POST",
+            "/token/api/login",
+            None,
+            Some(json!({"username": TestUser::BOB.email, "password": password})),
+        )
+        .await;
+    let key = format!("Token {}", token["token"].as_str().unwrap_or_default());
+    assert_eq!(
+        a.call("POST", "/token/api/regenerate", Some(&key), None)
+            .await
+            .0,
+        200
+    );
+    check_b("key regenerated").await;
+    assert_eq!(
+        a.app
+            .submit_form("/cookie", "/cookie/lab/tamper", &[("value", "edited")])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        a.app
+            .submit_form("/session", "/session/lab/anonymous", &[])
+            .await
+            .status(),
+        303
+    );
+    check_b("lab forms").await;
+    let (status, answer) = a
+        .call("POST", "/lab/reset", None, Some(json!({"confirm": true})))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    check_b("reset").await;
     assert!(
         !a.users_page().await.contains("dave@example.com"),
         "a's reset emptied a's lab"
@@ -384,6 +445,24 @@ async fn labs_are_on_when_the_server_is_bound_to_every_address() {
     assert_eq!(a.clock_offset().await, 3_600);
     let b = Learner::join(&app).await;
     assert_eq!(b.clock_offset().await, 0);
+
+    // The shared lab is everyone's without a cookie: on a reachable address its lab actions
+    // stay off, as with one shared lab; reading it still works.
+    let res = crate::common::bare_client()
+        .post(app.url("/lab/clock"))
+        .json(&json!({"advance": "1h"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 403);
+    let detail = res.json::<Value>().await.expect("JSON")["detail"].clone();
+    assert!(
+        detail
+            .as_str()
+            .is_some_and(|d| d.contains("a lab of your own")),
+        "{detail}"
+    );
+    assert_eq!(app.get("/lab/clock").await.status(), 200);
 }
 
 #[actix_web::test]
