@@ -44,7 +44,7 @@ async fn main() -> ExitCode {
     if lab {
         match app.generated_instructor_secret() {
             Some(secret) => println!(
-                "instructor page: {url}/instructor  secret: {secret}  (printed once;                  --instructor-secret or AUTHLAB_INSTRUCTOR_SECRET sets your own)"
+                "instructor page: {url}/instructor  secret: {secret}  (printed once; --instructor-secret or AUTHLAB_INSTRUCTOR_SECRET sets your own)"
             ),
             None => println!("instructor page: {url}/instructor  (the secret you gave)"),
         }

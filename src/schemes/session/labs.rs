@@ -98,7 +98,7 @@ async fn load(
         let held = db.run(move |c| store::totals(c, now)).await??.rows;
         if held + i64::try_from(count).unwrap_or(i64::MAX) > PRIVATE_LAB_SESSIONS {
             return Err(AppError::Invalid(json!({ "count": [format!(
-                "A private lab holds at most {PRIVATE_LAB_SESSIONS} sessions and this one holds {held}:                  clear them first, or run the 100,000 from a terminal in the shared lab                  (without the authlab_lab cookie)."
+                "A private lab holds at most {PRIVATE_LAB_SESSIONS} sessions and this one holds {held}: clear them first, or run the 100,000 in the shared lab, from a terminal on the server's own machine (without the authlab_lab cookie)."
             )] })));
         }
     }
