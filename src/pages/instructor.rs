@@ -43,8 +43,13 @@ fn is_instructor(req: &HttpRequest, settings: &Settings) -> bool {
     let (Some(expected), Some(sent)) = (pass_for(settings), req.cookie(INSTRUCTOR_COOKIE)) else {
         return false;
     };
-    // Compared in constant time: the cookie is a password.
-    let (a, b) = (expected.as_bytes(), sent.value().as_bytes());
+    // The cookie is a password.
+    same_in_constant_time(&expected, sent.value())
+}
+
+/// Whether `a` and `b` are equal, compared in time that does not depend on where they differ.
+fn same_in_constant_time(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -97,15 +102,10 @@ pub async fn login(
     CsrfForm(form): CsrfForm<SecretForm>,
 ) -> Result<HttpResponse, AppError> {
     let given = form.secret.trim();
-    let right = settings.instructor_secret.as_deref().is_some_and(|secret| {
-        !given.is_empty()
-            && given.len() == secret.len()
-            && given
-                .bytes()
-                .zip(secret.bytes())
-                .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-                == 0
-    });
+    let right = settings
+        .instructor_secret
+        .as_deref()
+        .is_some_and(|secret| !given.is_empty() && same_in_constant_time(given, secret));
     let Some(pass) = pass_for(&settings).filter(|_| right) else {
         let page = InstructorPage {
             error: Some(ctx.t("instructor.wrong_secret")),
@@ -256,6 +256,24 @@ pub struct Confirm {
     confirm: bool,
 }
 
+/// The gate of a server-wide action: the instructor, and `{"confirm": true}`.
+fn confirmed(
+    req: &HttpRequest,
+    settings: &Settings,
+    body: &Confirm,
+    what: &str,
+) -> Result<(), AppError> {
+    if !is_instructor(req, settings) {
+        return Err(refuse());
+    }
+    if !body.confirm {
+        return Err(AppError::Invalid(json!({
+            "confirm": [format!("Send {{\"confirm\": true}} to {what}.")]
+        })));
+    }
+    Ok(())
+}
+
 /// `POST /instructor/api/reset` `{"confirm": true}`: every lab starts again.
 pub async fn reset_all(
     req: HttpRequest,
@@ -263,14 +281,7 @@ pub async fn reset_all(
     classroom: web::Data<Classroom>,
     body: web::Json<Confirm>,
 ) -> Result<HttpResponse, AppError> {
-    if !is_instructor(&req, &settings) {
-        return Err(refuse());
-    }
-    if !body.confirm {
-        return Err(AppError::Invalid(json!({
-            "confirm": ["Send {\"confirm\": true} to reset every lab of the class."]
-        })));
-    }
+    confirmed(&req, &settings, &body, "reset every lab of the class")?;
     let labs = classroom.all();
     for lab in &labs {
         reset_lab(&lab.state, lab.pool.get_ref().clone()).await?;
@@ -286,14 +297,7 @@ pub async fn rotate_all(
     classroom: web::Data<Classroom>,
     body: web::Json<Confirm>,
 ) -> Result<HttpResponse, AppError> {
-    if !is_instructor(&req, &settings) {
-        return Err(refuse());
-    }
-    if !body.confirm {
-        return Err(AppError::Invalid(json!({
-            "confirm": ["Send {\"confirm\": true} to rotate every lab's keys."]
-        })));
-    }
+    confirmed(&req, &settings, &body, "rotate every lab's keys")?;
     let labs = classroom.all();
     for lab in &labs {
         rotate(&lab.state, lab.pool.get_ref().clone()).await?;
