@@ -334,6 +334,7 @@ impl Classroom {
             last_sweep: Arc::new(LastSweep::default()),
             launch_peer: Arc::clone(&shared.launch_peer),
             lab: id.clone(),
+            another_site: shared.another_site,
             one_run: Arc::default(),
         });
         let lab = Arc::new(Lab::new(state, web::Data::new(pool), Some(path)));

@@ -3,6 +3,7 @@
 
 rust_i18n::i18n!("locales", fallback = "en");
 
+pub mod challenges;
 pub mod classroom;
 pub mod clock;
 pub mod config;

@@ -48,6 +48,11 @@ async fn main() -> ExitCode {
             ),
             None => println!("instructor page: {url}/instructor  (the secret you gave)"),
         }
+        if let Some(port) = app.another_site_port() {
+            println!(
+                "another site, for the CSRF challenge: http://{host}:{port}  (another origin on this machine)"
+            );
+        }
     }
     let served = app.run_until_stopped().await;
     if dropped.dropped_lines() > 0 {

@@ -25,6 +25,8 @@ use crate::{i18n, pages, schemes};
 
 /// A bound, not yet running server.
 pub struct Application {
+    /// The CSRF challenge's "another site", when it listens.
+    another_site: Option<actix_web::dev::ServerHandle>,
     /// The instructor secret made at start (none when one was given).
     generated_secret: Option<String>,
     port: u16,
@@ -60,6 +62,11 @@ impl Application {
                 Some(secret)
             }
         };
+        let another_site = if settings.lab_enabled() {
+            another_site(&settings, port)
+        } else {
+            None
+        };
         let settings = std::sync::Arc::new(settings);
         let state = web::Data::new(AppState {
             local_addr,
@@ -70,6 +77,7 @@ impl Application {
             last_sweep: std::sync::Arc::default(),
             launch_peer: std::sync::Arc::new(launch_peer),
             lab: String::new(),
+            another_site: another_site.as_ref().map(|(port, _)| *port),
             one_run: std::sync::Arc::default(),
         });
         let pool = web::Data::new(pool);
@@ -100,6 +108,7 @@ impl Application {
                 .wrap(from_fn(csrf::ensure_seed))
                 .wrap(from_fn(i18n::remember_choice))
                 .wrap(from_fn(timing::server_timing))
+                .wrap(from_fn(pages::challenges::observe))
                 .wrap(from_fn(security::headers))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(TracingLogger::<RequestSpan>::new())
@@ -113,6 +122,7 @@ impl Application {
         .shutdown_timeout(30)
         .run();
         Ok(Application {
+            another_site: another_site.map(|(_, handle)| handle),
             generated_secret,
             port,
             server,
@@ -129,6 +139,11 @@ impl Application {
     /// The shared state, so tests can move the clock or read the keys.
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
+    }
+
+    /// The port of "another site" (the CSRF challenge), when it listens.
+    pub fn another_site_port(&self) -> Option<u16> {
+        self.state.another_site
     }
 
     /// The instructor secret this start generated, to print once (none when it was given).
@@ -150,6 +165,7 @@ impl Application {
     /// requests in flight are answered (within the shutdown timeout) before it returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
+        let another_site = self.another_site.clone();
         actix_web::rt::spawn(async move {
             stop_signal().await;
             tracing::info!(
@@ -160,8 +176,43 @@ impl Application {
             stop_signal().await;
             handle.stop(false).await;
         });
-        self.server.await
+        let served = self.server.await;
+        if let Some(site) = another_site {
+            site.stop(false).await;
+        }
+        served
     }
+}
+
+/// Starts "another site" (the CSRF challenge's second origin) on the port after authlab's, or
+/// on any free port when that one is taken (or authlab's is 0, in tests); none when neither binds.
+fn another_site(settings: &Settings, port: u16) -> Option<(u16, actix_web::dev::ServerHandle)> {
+    use crate::pages::labs::another_site::{self, AuthlabPort, Published};
+    let ip = settings.bind.ip();
+    let wanted = if port == 0 { 0 } else { port.saturating_add(1) };
+    let listener = TcpListener::bind((ip, wanted))
+        .or_else(|_| TcpListener::bind((ip, 0)))
+        .map_err(|e| tracing::warn!("another site (the CSRF challenge) is off: {e}"))
+        .ok()?;
+    let bound = listener.local_addr().ok()?.port();
+    let pages = web::Data::new(Published::default());
+    let authlab = web::Data::new(AuthlabPort(port));
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(pages.clone())
+            .app_data(authlab.clone())
+            .configure(another_site::configure)
+    })
+    .workers(1)
+    .listen(listener)
+    .map_err(|e| tracing::warn!("another site (the CSRF challenge) is off: {e}"))
+    .ok()?
+    .disable_signals()
+    .shutdown_timeout(1)
+    .run();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    Some((bound, handle))
 }
 
 /// Builds and starts another authlab (the second-server lab's peer); only this module can.

@@ -34,6 +34,8 @@ pub struct AppState {
     pub launch_peer: LaunchPeer,
     /// The id of the private lab this is (the `authlab_lab` cookie); empty for the shared lab.
     pub lab: String,
+    /// The port of "another site" (the CSRF challenge's second listener), when it listens.
+    pub another_site: Option<u16>,
     /// One run at a time of the labs that move this lab's clock and put it back (the matrix) or
     /// log many times in (N logins): a second press in the same lab waits for the first.
     pub one_run: Arc<tokio::sync::Mutex<()>>,
@@ -76,6 +78,17 @@ impl AppState {
             None => out.push(("Cookie".to_owned(), lab)),
         }
         out
+    }
+
+    /// The address of "another site" as a browser reaching this server at `host` reaches it: the
+    /// same host name, the other listener's port.
+    pub fn another_site_url(&self, host: &str) -> Option<String> {
+        let port = self.another_site?;
+        let name = match host.rsplit_once(':') {
+            Some((name, p)) if p.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        };
+        Some(format!("http://{name}:{port}"))
     }
 
     /// Puts new keys in force (the key-rotation lab).

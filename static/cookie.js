@@ -48,7 +48,7 @@
     naive.addEventListener("submit", function (event) {
       event.preventDefault();
       var value = byId("naive-value").value.replace(/[;\s,"\\]/g, "");
-      document.cookie = "authlab_naive=" + value + "; path=/cookie/lab; SameSite=Lax";
+      document.cookie = "authlab_naive=" + value + "; path=/lab/vulnerable/naive-cookie; SameSite=Lax";
       location.reload();
     });
   }

@@ -23,6 +23,12 @@
       row.querySelector(".requests").textContent = String(s.requests);
       row.querySelector(".mean").textContent = s.mean_ms.toFixed(2) + " ms";
     });
+    (data.challenges || []).forEach(function (c) {
+      var row = document.getElementById("progress-" + c.id);
+      if (!row) { return; }
+      row.querySelector(".solved").textContent = String(c.solved);
+      row.querySelector(".started").textContent = String(c.started);
+    });
   }
 
   async function act(path, body, done) {

@@ -355,7 +355,9 @@
       var grace = Number(byId("lab-two-tabs").getAttribute("data-grace"));
       var moved = await lab.postJson("/lab/clock", { advance: (grace + 1) + "s" });
       if (moved.status !== 200) { lab.show(out, lab.t("js.lab.clock_failed")); return; }
-      var answer = await call("POST", "/jwt/api/token/refresh", { refresh: shared });
+      // The button's own replay: marked, so that it never solves the refresh-reuse challenge.
+      var answer = await call("POST", "/jwt/api/token/refresh", { refresh: shared }, undefined,
+        { "X-Authlab-Lab-Button": "two-tabs" });
       lab.show(out, [lab.t("js.lab.clock_moved", { now: moved.data.now_text }),
         "HTTP " + answer.status + " " + JSON.stringify(answer.data),
         lab.t("js.jwt.tabs_family", { live: await liveRefreshRows() })].join("\n"));

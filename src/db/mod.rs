@@ -26,6 +26,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0003_authtoken.sql")),
     M::up(include_str!("migrations/0004_jwt.sql")),
     M::up(include_str!("migrations/0005_password_version.sql")),
+    M::up(include_str!("migrations/0006_lab_progress.sql")),
 ];
 
 thread_local! {

@@ -143,10 +143,20 @@ pub struct Overview {
     /// Question, answer, and the lab that tests it (if one does).
     questions: Vec<(String, String, Option<&'static str>)>,
     measured: Option<&'static Measured>,
+    /// This lab's progress through the challenges (none with lab controls off).
+    cards: Vec<crate::pages::challenges::Card>,
 }
 
 /// `GET /`: the overview page.
-pub async fn overview(ctx: PageCtx) -> Overview {
+pub async fn overview(
+    ctx: PageCtx,
+    db: crate::db::Db,
+) -> Result<Overview, crate::web::error::AppError> {
+    let cards = if ctx.lab {
+        crate::pages::challenges::cards(&ctx, &db).await?
+    } else {
+        Vec::new()
+    };
     let columns = Scheme::ALL
         .iter()
         .map(|s| {
@@ -181,13 +191,14 @@ pub async fn overview(ctx: PageCtx) -> Overview {
             )
         })
         .collect();
-    Overview {
+    Ok(Overview {
         ctx,
         columns,
         rows,
         questions,
         measured: measured(),
-    }
+        cards,
+    })
 }
 
 /// The catalog keys the overview builds at run time (the catalog test checks them too).

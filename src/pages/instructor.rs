@@ -4,6 +4,8 @@
 //! actions: the class clock, reset every lab, rotate every lab's keys. Presenter mode is a link
 //! from here to any page with `?present=1` (`static/presenter.js`).
 
+use crate::challenges::store::Progress;
+use crate::challenges::{Challenge, State};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -157,6 +159,19 @@ pub struct Class {
     pub max_labs: usize,
     /// Per scheme, in the order of [`SCHEMES`].
     pub schemes: Vec<SchemeLoad>,
+    /// Per challenge: how many labs solved it, and how many started it.
+    pub challenges: Vec<ClassChallenge>,
+}
+
+/// One challenge across the class.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassChallenge {
+    /// Its id.
+    pub id: &'static str,
+    /// Labs that solved it.
+    pub solved: usize,
+    /// Labs that started it without solving it yet.
+    pub started: usize,
 }
 
 async fn class_of(classroom: &Classroom) -> Result<Class, AppError> {
@@ -164,8 +179,23 @@ async fn class_of(classroom: &Classroom) -> Result<Class, AppError> {
     let now = crate::classroom::now();
     let mut rows = [(0i64, 0i64); 4];
     let mut traffic = [(0u64, 0u64); 4];
+    let mut challenges: Vec<ClassChallenge> = Challenge::ALL
+        .iter()
+        .map(|c| ClassChallenge {
+            id: c.id(),
+            solved: 0,
+            started: 0,
+        })
+        .collect();
     for lab in classroom.all() {
-        let kept = held(&lab).await?;
+        let (kept, progress) = held(&lab).await?;
+        for (row, p) in challenges.iter_mut().zip(progress) {
+            match p.state {
+                State::Solved => row.solved += 1,
+                State::Started => row.started += 1,
+                State::NotStarted => {}
+            }
+        }
         for (i, (r, b)) in kept.into_iter().enumerate() {
             rows[i].0 += r;
             rows[i].1 += b;
@@ -197,21 +227,26 @@ async fn class_of(classroom: &Classroom) -> Result<Class, AppError> {
         labs: learners.len(),
         max_labs: classroom.max_labs(),
         schemes,
+        challenges,
     })
 }
 
-/// What one lab's server side holds per scheme: (rows, bytes); a signed cookie keeps nothing.
-async fn held(lab: &Lab) -> Result<[(i64, i64); 4], AppError> {
+/// What one lab's server side holds per scheme: (rows, bytes), a signed cookie keeping nothing;
+/// and its progress through the challenges.
+async fn held(lab: &Lab) -> Result<([(i64, i64); 4], Vec<Progress>), AppError> {
     let now = lab.state.clock.unix();
     let kept = Db::new(lab.pool.get_ref().clone())
         .read(move |c| -> rusqlite::Result<_> {
             let sessions = session::store::totals(c, now)?;
-            Ok([
-                (0, 0),
-                (sessions.rows, sessions.bytes),
-                token::store::kept_total(c)?,
-                jwt::store::kept_total(c)?,
-            ])
+            Ok((
+                [
+                    (0, 0),
+                    (sessions.rows, sessions.bytes),
+                    token::store::kept_total(c)?,
+                    jwt::store::kept_total(c)?,
+                ],
+                crate::challenges::store::all(c)?,
+            ))
         })
         .await??;
     Ok(kept)

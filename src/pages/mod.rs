@@ -1,6 +1,7 @@
 //! The shared pages — overview, sign-up, users, the API description — plus `/healthz`, `/api/ping`, the lab actions and static files.
 
 pub mod account;
+pub mod challenges;
 pub mod compare;
 pub mod diagram;
 pub mod home;
@@ -46,6 +47,21 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
         );
     labs::mount(cfg);
     cfg.service(
+        web::resource("/challenges")
+            .guard(crate::web::lab_only())
+            .get(challenges::list),
+    )
+    .service(
+        web::resource("/lab/progress")
+            .guard(crate::web::lab_only())
+            .get(challenges::progress),
+    )
+    .service(
+        web::resource("/lab/progress/clear")
+            .guard(crate::web::lab_only())
+            .post(challenges::clear),
+    )
+    .service(
         web::resource("/instructor")
             .guard(crate::web::lab_only())
             .get(instructor::page),
@@ -80,8 +96,23 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
 /// Mounts the routes with path parameters. They go last: matching them costs a pattern match,
 /// which every request to a route registered after them would pay.
 pub fn mount_patterns(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/diagram/{name}").get(diagram::diagram))
-        .service(web::resource("/static/{file}").get(static_file));
+    cfg.service(
+        web::resource("/challenges/{id}")
+            .guard(crate::web::lab_only())
+            .get(challenges::one),
+    )
+    .service(
+        web::resource("/lab/progress/{id}/hint")
+            .guard(crate::web::lab_only())
+            .post(challenges::hint),
+    )
+    .service(
+        web::resource("/lab/progress/{id}/solution")
+            .guard(crate::web::lab_only())
+            .post(challenges::solution),
+    )
+    .service(web::resource("/diagram/{name}").get(diagram::diagram))
+    .service(web::resource("/static/{file}").get(static_file));
 }
 
 /// `GET /healthz`: no authentication, no query — the benchmarks' baseline.
@@ -121,6 +152,16 @@ const STATIC_FILES: &[(&str, &str, &str)] = &[
     ("token.js", JS, include_str!("../../static/token.js")),
     ("jwt.js", JS, include_str!("../../static/jwt.js")),
     ("compare.js", JS, include_str!("../../static/compare.js")),
+    (
+        "challenges.js",
+        JS,
+        include_str!("../../static/challenges.js"),
+    ),
+    (
+        "workbench.js",
+        JS,
+        include_str!("../../static/workbench.js"),
+    ),
     (
         "inspector.js",
         JS,

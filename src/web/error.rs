@@ -66,6 +66,9 @@ pub enum AppError {
         "The classroom is full: {0} labs are open. A lab closes after it has been idle for a while; try again later."
     )]
     LabsFull(usize),
+    /// 409: the request comes too early for the state it asks about (e.g. a solution before the hints).
+    #[error("{0}")]
+    Conflict(String),
     /// 409: the browser's private lab was closed (it was idle too long); a page reload opens a new one.
     #[error("Your lab was closed after it had been idle. Reload the page to get a new one.")]
     LabGone,
@@ -181,7 +184,7 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Busy(_) | AppError::LabsFull(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::LabGone => StatusCode::CONFLICT,
+            AppError::LabGone | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

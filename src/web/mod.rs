@@ -18,9 +18,20 @@ pub mod timing;
 pub fn is_api_path(path: &str) -> bool {
     path.contains("/api/")
         || path.ends_with("/api")
-        || path.starts_with("/lab/")
+        || (path.starts_with("/lab/") && !is_vulnerable(path))
         || path == "/lab"
         || path == "/healthz"
+}
+
+/// The one prefix of the deliberately vulnerable routes the challenges attack (pages by default;
+/// the JSON ones say so with [`error::speaks_json`]). They are lab routes ([`lab_only`]), off
+/// with `--no-lab`, and only they are spared the origin check and the strict CSP.
+pub const VULNERABLE: &str = "/lab/vulnerable";
+
+/// Whether `path` is one of the deliberately vulnerable routes.
+pub fn is_vulnerable(path: &str) -> bool {
+    path.strip_prefix(VULNERABLE)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Any handler takes a [`Db`](crate::db::Db) handle on the registered pool.
@@ -57,6 +68,15 @@ pub struct LabId {
     pub id: String,
     /// Whether this answer sets the cookie (the browser's first page).
     pub fresh: bool,
+}
+
+/// The header a lab's own button (and every loopback replay) marks its requests with: the
+/// challenges count only requests the learner made, never one a button made for them.
+pub const BUTTON_HEADER: &str = "x-authlab-lab-button";
+
+/// Whether a lab button (or a loopback replay), not the learner, made this request.
+pub fn by_a_lab_button(req: &actix_web::HttpRequest) -> bool {
+    req.headers().contains_key(BUTTON_HEADER)
 }
 
 /// The header a client without the lab cookie (a script that sends no cookies, curl) names its

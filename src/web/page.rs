@@ -131,6 +131,11 @@ impl PageCtx {
         self.lang.t(key.as_ref())
     }
 
+    /// Catalog text of `<group>.<id>.<field>` (e.g. a challenge's title by its id).
+    pub fn t_of(&self, group: &str, id: &str, field: &str) -> String {
+        self.lang.t(&format!("{group}.{id}.{field}"))
+    }
+
     /// Catalog text with `%{name}` placeholders filled in.
     pub fn t_with<'a>(
         &self,

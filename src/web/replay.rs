@@ -66,8 +66,10 @@ pub async fn send(
         },
         bound.port(),
     );
-    let mut request =
-        format!("{method} {path} HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n{}: replay\r\n",
+        super::BUTTON_HEADER
+    );
     for (name, value) in headers {
         if name.contains(['\r', '\n', ':']) || value.contains(['\r', '\n']) {
             bail!("a header cannot contain a line break");

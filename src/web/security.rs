@@ -19,16 +19,20 @@ pub async fn headers(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let is_static = req.path().starts_with("/static/");
+    let vulnerable = crate::web::is_vulnerable(req.path());
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    // A deliberately vulnerable page may relax its own policy (the XSS challenge); no other may.
+    if !(vulnerable && h.contains_key(header::CONTENT_SECURITY_POLICY)) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
@@ -123,8 +127,10 @@ pub async fn admit(
     // can add such a header (that takes a CORS preflight authlab never grants), so it cannot be
     // forged — the lesson of the token and JWT groups. (A `Basic` header a browser attaches by
     // itself earns no such pass.)
+    // The deliberately unprotected lab routes are the CSRF challenge's target: spared on purpose.
     if !req.method().is_safe()
         && !carries_api_credentials(&req)
+        && !crate::web::is_vulnerable(req.path())
         && let Err(refused) = crate::web::csrf::check_origin(req.request())
     {
         return Ok(req.error_response(refused).map_into_right_body());

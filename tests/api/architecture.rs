@@ -15,6 +15,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("db", &["clock", "meter", "config"]),
     ("users", &["db", "clock", "meter", "config"]),
     ("keys", &["db", "config"]),
+    ("challenges", &["db", "clock", "config"]),
     (
         "state",
         &["keys", "users", "db", "clock", "meter", "config", "i18n"],
@@ -32,12 +33,22 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "schemes",
         &[
-            "web", "state", "keys", "users", "db", "clock", "meter", "config", "i18n",
+            "challenges",
+            "web",
+            "state",
+            "keys",
+            "users",
+            "db",
+            "clock",
+            "meter",
+            "config",
+            "i18n",
         ],
     ),
     (
         "pages",
         &[
+            "challenges",
             "classroom",
             "schemes",
             "web",
@@ -54,6 +65,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "startup",
         &[
+            "challenges",
             "classroom",
             "pages",
             "schemes",

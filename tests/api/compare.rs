@@ -477,7 +477,7 @@ async fn every_lab_route_is_404_when_lab_controls_are_off() {
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
     }
     assert_eq!(
-        app.get("/cookie/lab/naive").await.status(),
+        app.get("/lab/vulnerable/naive-cookie").await.status(),
         StatusCode::NOT_FOUND
     );
     assert_eq!(app.user_count(), 3);

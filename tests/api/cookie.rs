@@ -34,7 +34,7 @@ async fn login_sets_a_signed_httponly_lax_cookie_and_redirects_to_me() {
 
     let naive = set_cookie(&res, "authlab_naive").expect("the naive lab cookie");
     assert!(naive.starts_with("authlab_naive=alice@example.com|user;"));
-    assert!(naive.contains("Path=/cookie/lab"));
+    assert!(naive.contains("Path=/lab/vulnerable/naive-cookie"));
     assert!(
         !naive.contains("HttpOnly"),
         "page script may edit it: that is the lab"
@@ -547,7 +547,10 @@ async fn a_value_signed_for_another_cookie_name_is_refused() {
 async fn the_naive_route_stays_vulnerable_on_purpose() {
     let app = spawn_app().await;
     let page = app
-        .get_with_cookie("/cookie/lab/naive", "authlab_naive=bob@example.com|admin")
+        .get_with_cookie(
+            "/lab/vulnerable/naive-cookie",
+            "authlab_naive=bob@example.com|admin",
+        )
         .await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap_or_default();

@@ -7,6 +7,7 @@
 mod common;
 
 mod architecture;
+mod challenges;
 mod classroom;
 mod compare;
 mod config;

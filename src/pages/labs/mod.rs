@@ -4,6 +4,7 @@
 //! they all log in with (`agent`).
 
 pub mod agent;
+pub mod another_site;
 pub mod join;
 pub mod kept;
 pub mod matrix;

@@ -8,6 +8,8 @@ use askama_web::WebTemplate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::challenges::{self, Challenge};
+use crate::db::Db;
 use crate::schemes::cookie::ROOM;
 use crate::schemes::identity::{check_cookie_value, see_other};
 use crate::state::AppState;
@@ -20,16 +22,15 @@ use actix_web::middleware::from_fn;
 
 /// The unsigned, script-readable cookie the naive route trusts blindly. DELIBERATELY INSECURE.
 pub const NAIVE_COOKIE: &str = "authlab_naive";
-/// The path the naive cookie is scoped to: the lab routes only.
-pub const NAIVE_PATH: &str = "/cookie/lab";
+/// The naive route, under the deliberately vulnerable prefix; its cookie is scoped to it alone.
+pub const NAIVE_PATH: &str = "/lab/vulnerable/naive-cookie";
 /// Prefix of the size-lab cookies.
 pub const SIZE_PREFIX: &str = "authlab_size_";
 /// The sizes the size lab sets by default (name + value, in bytes).
 pub const DEFAULT_SIZES: [usize; 4] = [4000, 4096, 4097, 6000];
 
 pub(super) fn mount(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/lab/naive").guard(lab_only()).get(naive))
-        .service(web::resource("/lab/tamper").guard(lab_only()).post(tamper))
+    cfg.service(web::resource("/lab/tamper").guard(lab_only()).post(tamper))
         .service(
             web::resource("/lab/size")
                 .guard(lab_only())
@@ -71,7 +72,12 @@ pub(super) fn remove_naive_cookie(res: &mut HttpResponse) {
     let _ = res.add_cookie(&cookie);
 }
 
-/// `GET /cookie/lab/naive`: believes whatever `authlab_naive` says.
+/// Mounts the naive route, outside the `/cookie` scope: it trusts no signature and needs no store.
+pub(super) fn mount_vulnerable(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource(NAIVE_PATH).guard(lab_only()).get(naive));
+}
+
+/// `GET /lab/vulnerable/naive-cookie`: believes whatever `authlab_naive` says. DELIBERATELY INSECURE.
 #[derive(Template, WebTemplate)]
 #[template(path = "cookie/naive.html")]
 pub struct NaivePage {
@@ -79,9 +85,11 @@ pub struct NaivePage {
     raw: Option<String>,
     email: String,
     role: String,
+    /// Whether this request solved the naive-cookie challenge (bob, admin).
+    solved: bool,
 }
 
-async fn naive(req: HttpRequest) -> NaivePage {
+async fn naive(req: HttpRequest, db: Db) -> NaivePage {
     let raw = req.cookie(NAIVE_COOKIE).map(|c| c.value().to_owned());
     let (email, role) = raw
         .as_deref()
@@ -95,13 +103,23 @@ async fn naive(req: HttpRequest) -> NaivePage {
             }
         })
         .unwrap_or_default();
+    // The challenge: the learner's own edit made the route take them for bob, an admin.
+    let solved = email.trim().eq_ignore_ascii_case(BOB) && role == "admin";
+    if solved {
+        let how = format!("GET {NAIVE_PATH} with Cookie: {NAIVE_COOKIE}={email}|{role}");
+        challenges::record(&db, Challenge::NaiveCookie, "bob_admin", how).await;
+    }
     NaivePage {
         ctx: PageCtx::of(&req),
         raw,
         email,
         role,
+        solved,
     }
 }
+
+/// Whom the naive-cookie challenge asks the learner to become.
+const BOB: &str = "bob@example.com";
 
 /// The edited signed cookie to put back into the browser.
 #[derive(Debug, Deserialize)]

@@ -53,6 +53,7 @@ pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState) {
             .wrap(IdentityMiddleware::default())
             .wrap(sessions),
     );
+    labs::mount_vulnerable(cfg);
 }
 
 /// What the four panels show, also served as JSON by `/cookie/api/inspect`.

@@ -45,6 +45,17 @@ pub trait RoomPages: 'static {
 
     /// Runs after a logout, before the redirect leaves.
     fn after_logout(_res: &mut HttpResponse) {}
+
+    /// Runs when a signed-in request reads who it is (the `me` page and API): the session room
+    /// notices there a key used from another browser than the one that logged in.
+    fn seen(
+        _req: &HttpRequest,
+        _db: &Db,
+        _state: &AppState,
+        _signed_in: &SignedIn,
+    ) -> impl Future<Output = ()> {
+        async {}
+    }
 }
 
 /// `?next=` and the banners of a landing page.
@@ -96,6 +107,13 @@ pub struct NoFields {}
 pub struct UsernameForm {
     #[serde(default)]
     username: String,
+}
+
+impl UsernameForm {
+    /// The username as typed.
+    pub fn value(&self) -> &str {
+        &self.username
+    }
 }
 
 /// Mounts the routes both rooms share, with the room's pages.
@@ -210,6 +228,7 @@ async fn me<P: RoomPages>(
         error: None,
         saved: query.saved.is_some(),
     };
+    P::seen(&req, &db, &state, &signed_in).await;
     P::me(&req, &db, &state, &signed_in, view).await
 }
 
@@ -236,6 +255,12 @@ async fn username_form<P: RoomPages>(
     }
 }
 
-async fn api_me<P: RoomPages>(user: RoomUser<P>) -> HttpResponse {
+async fn api_me<P: RoomPages>(
+    req: HttpRequest,
+    db: Db,
+    state: web::Data<AppState>,
+    user: RoomUser<P>,
+) -> HttpResponse {
+    P::seen(&req, &db, &state, user.signed_in()).await;
     me_json(user.signed_in())
 }

@@ -9,6 +9,7 @@ pub mod extractor;
 mod labs;
 mod panels;
 pub mod store;
+mod vulnerable;
 
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
@@ -53,6 +54,7 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/jwt")
             .service(web::resource("").get(panels::page))
+            .service(web::resource("/workbench").get(panels::workbench))
             .service(
                 web::scope("/api")
                     .wrap(from_fn(drf::negotiate))
@@ -76,6 +78,7 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
                     .configure(labs::mount),
             ),
     );
+    vulnerable::mount(cfg);
 }
 
 /// `OPTIONS /jwt/api/me`: authenticated like GET.
@@ -220,6 +223,7 @@ fn outstanding<'a>(
 /// `POST /jwt/api/token/refresh`: `{"refresh"}` → `{"access", "refresh"}`; the old refresh token is
 /// blacklisted. Presenting an already-rotated one blacklists its whole family.
 async fn refresh(
+    req: HttpRequest,
     db: Db,
     state: web::Data<AppState>,
     data: DrfData,
@@ -240,16 +244,20 @@ async fn refresh(
         let presented = raw.clone();
         let jti = jti.clone();
         let verified = token.clone();
-        db.run(move |c| {
-            store::rotate(
-                c,
-                &outstanding(&verified, None, &jti, &presented, &jti, now),
-                None,
-                now,
-                grace,
-            )
-        })
-        .await??;
+        let rotation = db
+            .run(move |c| {
+                store::rotate(
+                    c,
+                    &outstanding(&verified, None, &jti, &presented, &jti, now),
+                    None,
+                    now,
+                    grace,
+                )
+            })
+            .await??;
+        if matches!(rotation, Rotation::Reused) {
+            reuse_seen(&req, &db, &state).await;
+        }
         return Err(not_valid_blacklisted());
     }
     let user_id = match token.user_id() {
@@ -297,7 +305,26 @@ async fn refresh(
         Rotation::AlreadyRotated { successor } => Ok(json_ok(
             json!({ "access": pair.access, "refresh": successor }),
         )),
-        Rotation::Reused | Rotation::Blacklisted => Err(not_valid_blacklisted()),
+        Rotation::Reused => {
+            reuse_seen(&req, &db, &state).await;
+            Err(not_valid_blacklisted())
+        }
+        Rotation::Blacklisted => Err(not_valid_blacklisted()),
+    }
+}
+
+/// The refresh-reuse challenge: the learner replayed a rotated-out refresh token themselves
+/// (the two-tabs lab's button does not count) and its family was revoked.
+async fn reuse_seen(req: &HttpRequest, db: &Db, state: &AppState) {
+    if state.settings.lab_enabled() && !crate::web::by_a_lab_button(req) {
+        let how = "POST /jwt/api/token/refresh with a refresh token already rotated out: its whole family was blacklisted".to_owned();
+        crate::challenges::record(
+            db,
+            crate::challenges::Challenge::RefreshReuse,
+            "reused",
+            how,
+        )
+        .await;
     }
 }
 

@@ -119,3 +119,20 @@ pub(super) async fn page(
         ctx,
     })
 }
+
+/// `GET /jwt/workbench`: paste any JWT, decode it, edit it, sign it HS256 with a secret typed in
+/// the page (or leave it unsigned), and send it where the learner chooses. Nothing leaves the
+/// page but the request the learner sends.
+#[derive(Template)]
+#[template(path = "jwt/workbench.html")]
+struct Workbench {
+    ctx: PageCtx,
+    host: String,
+}
+
+pub(super) async fn workbench(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    render(Workbench {
+        host: req.connection_info().host().to_owned(),
+        ctx: PageCtx::of(&req),
+    })
+}

@@ -7,6 +7,7 @@
 mod labs;
 pub mod load;
 pub mod store;
+mod vulnerable;
 
 use actix_identity::IdentityMiddleware;
 use actix_session::SessionExt;
@@ -15,6 +16,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Serialize;
 
+use crate::challenges::{self, Challenge};
 use crate::db::{Db, Pool};
 use crate::schemes::identity::{
     self, LandingView, LoginForm, MaybeSignedIn, MeView, Room, RoomPages, SignedIn, see_other,
@@ -23,7 +25,7 @@ use crate::schemes::panels::{self, BrowserCookie, Wire};
 use crate::schemes::scheme::Scheme;
 use crate::state::AppState;
 use crate::users::{self, User};
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{self, CsrfForm};
 use crate::web::error::AppError;
 use crate::web::page::{PageCtx, render};
 use store::{SessionRow, SqliteSessionStore, Totals};
@@ -40,6 +42,9 @@ pub static ROOM: Room = Room {
 
 /// Session-state key of the session key this browser had before logging in (the fixation lab).
 const KEY_BEFORE_LOGIN: &str = "authlab.key_before_login";
+/// Session-state key of the browser that logged in (its CSRF-seed code): the hijack challenge
+/// notices the key used from another one.
+const LOGIN_BROWSER: &str = "authlab.login_browser";
 
 /// The signed-in user of the session scheme.
 pub type SessionUser = identity::RoomUser<SessionPages>;
@@ -49,14 +54,7 @@ pub struct SessionPages;
 
 /// Mounts the `/session` scope with its SQLite session middleware.
 pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState, pool: &Pool) {
-    let settings = &state.settings;
-    let store = SqliteSessionStore::new(
-        pool.clone(),
-        state.clock.clone(),
-        settings.session_idle.get(),
-        settings.session_max.get(),
-    );
-    let sessions = identity::session_middleware(&ROOM, store, state);
+    let sessions = identity::session_middleware(&ROOM, store_for(state, pool), state);
     cfg.service(
         web::scope("/session")
             .configure(identity::routes::<SessionPages>)
@@ -69,6 +67,26 @@ pub fn mount(cfg: &mut web::ServiceConfig, state: &AppState, pool: &Pool) {
             .wrap(IdentityMiddleware::default())
             .wrap(sessions),
     );
+    // The CSRF challenge's target reads the same sessionid through the same middleware.
+    let sessions = identity::session_middleware(&ROOM, store_for(state, pool), state);
+    cfg.service(
+        web::scope(vulnerable::CSRF_PATH)
+            .configure(vulnerable::mount_csrf)
+            .wrap(IdentityMiddleware::default())
+            .wrap(sessions),
+    );
+    vulnerable::mount_fixation(cfg);
+}
+
+/// The session store over `pool`, with the settings' lifetimes.
+fn store_for(state: &AppState, pool: &Pool) -> SqliteSessionStore {
+    let settings = &state.settings;
+    SqliteSessionStore::new(
+        pool.clone(),
+        state.clock.clone(),
+        settings.session_idle.get(),
+        settings.session_max.get(),
+    )
 }
 
 /// The session key inside this request's (signed) `sessionid` cookie, if its signature holds.
@@ -318,11 +336,33 @@ impl RoomPages for SessionPages {
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(200).collect::<String>())
             .unwrap_or_default();
-        let mut stored = session.insert(store::USER_AGENT, agent);
+        let mut stored = session
+            .insert(store::USER_AGENT, agent)
+            .and_then(|()| session.insert(LOGIN_BROWSER, csrf::browser_code(req)));
         if let Some(before) = current_key(req, state) {
             stored = stored.and_then(|()| session.insert(KEY_BEFORE_LOGIN, before));
         }
         stored.map_err(|e| AppError::Internal(anyhow::anyhow!("session state: {e}")))
+    }
+
+    /// The hijack challenge: a live key read from another browser than the one that logged in.
+    async fn seen(req: &HttpRequest, db: &Db, state: &AppState, signed_in: &SignedIn) {
+        if !state.settings.lab_enabled() || crate::web::by_a_lab_button(req) {
+            return;
+        }
+        let Ok(Some(login_browser)) = signed_in.session().get::<String>(LOGIN_BROWSER) else {
+            return;
+        };
+        let here = csrf::browser_code(req);
+        if here != login_browser {
+            let how = format!(
+                "{} {} from browser {here} with the sessionid of {}, who logged in from browser {login_browser}",
+                req.method(),
+                req.path(),
+                signed_in.user.email
+            );
+            challenges::record(db, Challenge::SessionHijack, "hijacked", how).await;
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod extractor;
 pub mod store;
+mod vulnerable;
 
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
@@ -54,6 +55,7 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
                     .service(web::resource("/inspect").get(inspect)),
             ),
     );
+    vulnerable::mount(cfg);
 }
 
 /// `OPTIONS /token/api/login`: the default authentication classes run first, as on POST.
