@@ -1549,6 +1549,16 @@ async fn type_into(browser: &Browser, css: &str, value: &str) {
     .await;
 }
 
+/// The workbench's count of the `Authorization` line's bytes.
+async fn auth_bytes(browser: &Browser) -> usize {
+    browser
+        .text_of("#wb-auth-bytes")
+        .await
+        .trim()
+        .parse::<usize>()
+        .expect("a number")
+}
+
 /// This browser's lab's progress, as the page reads it.
 async fn browser_progress(browser: &Browser, id: &str) -> serde_json::Value {
     let all = browser
@@ -1608,19 +1618,8 @@ async fn the_workbench_decodes_verifies_re_signs_and_sends_a_token_authlab_did_n
         assert_ne!(browser.text_of("#wb-verify-state").await, good);
         // The header line's size, byte for byte, and its growth with a claim.
         type_into(&browser, "#wb-secret", "your-256-bit-secret").await;
-        let bytes = |browser: &Browser| {
-            let browser = browser;
-            async move {
-                browser
-                    .text_of("#wb-auth-bytes")
-                    .await
-                    .trim()
-                    .parse::<usize>()
-                    .expect("a number")
-            }
-        };
         assert_eq!(
-            bytes(&browser).await,
+            auth_bytes(&browser).await,
             "Authorization: Bearer ".len() + JWT_IO.len()
         );
         let built = run_js(&browser, "return window.workbench.built();", vec![]).await;
@@ -1635,7 +1634,7 @@ async fn the_workbench_decodes_verifies_re_signs_and_sends_a_token_authlab_did_n
             r#"{"sub":"1234567890","name":"John Doe","iat":1516239022,"course":"authlab"}"#,
         )
         .await;
-        assert!(bytes(&browser).await > "Authorization: Bearer ".len() + JWT_IO.len());
+        assert!(auth_bytes(&browser).await > "Authorization: Bearer ".len() + JWT_IO.len());
         // Sent where the learner asks: this server refuses a token it did not sign.
         run_js(
             &browser,

@@ -920,3 +920,34 @@ async fn with_lab_controls_off_no_vulnerable_route_challenge_or_other_site_exist
         .await;
     assert_eq!(none.status, 404);
 }
+
+#[actix_web::test]
+async fn every_challenge_page_the_workbench_and_the_vulnerable_pages_render_in_both_languages() {
+    let app = spawn_app().await;
+    let mut paths: Vec<String> = vec![
+        "/challenges".into(),
+        "/jwt/workbench".into(),
+        "/lab/vulnerable/naive-cookie".into(),
+        "/lab/vulnerable/fixation".into(),
+        "/lab/vulnerable/csrf".into(),
+        "/lab/vulnerable/xss?q=hello".into(),
+    ];
+    paths.extend(
+        authlab::challenges::Challenge::ALL
+            .iter()
+            .map(|c| format!("/challenges/{}", c.id())),
+    );
+    for lang in ["en", "ko"] {
+        for path in &paths {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let (status, html) = app.page(&format!("{path}{sep}lang={lang}")).await;
+            assert_eq!(status, StatusCode::OK, "{path} in {lang}");
+            assert!(
+                !html.contains("challenge.") && !html.contains("vulnerable."),
+                "{path} in {lang}: a key left untranslated"
+            );
+        }
+    }
+    let (_, commands) = app.page("/challenges/no-cookie-jar").await;
+    assert!(commands.contains(&format!("http://127.0.0.1:{}/token/api/login", app.port)));
+}

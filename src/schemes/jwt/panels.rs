@@ -131,8 +131,8 @@ struct Workbench {
 }
 
 pub(super) async fn workbench(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    render(Workbench {
-        host: req.connection_info().host().to_owned(),
-        ctx: PageCtx::of(&req),
-    })
+    // The page context first: `connection_info` holds the request's extensions while it lives.
+    let ctx = PageCtx::of(&req);
+    let host = req.connection_info().host().to_owned();
+    render(Workbench { ctx, host })
 }
