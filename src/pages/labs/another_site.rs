@@ -114,7 +114,7 @@ h1 { font-size: 1.6rem; margin: 0 0 .5rem; }
 textarea { width: 100%; font: 14px/1.4 monospace; box-sizing: border-box; }
 code { background: #f1e4c3; padding: 0 .2rem; overflow-wrap: anywhere; }
 .error { color: #a00; font-weight: bold; }
-nav { float: right; }
+nav { text-align: right; margin-bottom: .4rem; }
 "#;
 
 /// `GET /style.css`.
