@@ -270,9 +270,7 @@ impl Classroom {
         if !self.make_room() {
             return Err(NoLab::Full);
         }
-        let mut bytes = [0u8; ID_CHARS / 2];
-        rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
-        let id = crate::web::hex(&bytes);
+        let id = crate::web::random_hex(ID_CHARS / 2);
         let path = self.dir.join(format!("{id}.sqlite3"));
         match self.open_lab(id, path, true).await {
             Ok(lab) => Ok(lab),

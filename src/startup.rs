@@ -55,9 +55,7 @@ impl Application {
         let generated_secret = match settings.instructor_secret.as_deref().map(str::trim) {
             Some(given) if !given.is_empty() => None,
             _ => {
-                let mut bytes = [0u8; 12];
-                rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
-                let secret = crate::web::hex(&bytes);
+                let secret = crate::web::random_hex(12);
                 settings.instructor_secret = Some(secret.clone());
                 Some(secret)
             }

@@ -80,17 +80,6 @@ impl AppState {
         out
     }
 
-    /// The address of "another site" as a browser reaching this server at `host` reaches it: the
-    /// same host name, the other listener's port.
-    pub fn another_site_url(&self, host: &str) -> Option<String> {
-        let port = self.another_site?;
-        let name = match host.rsplit_once(':') {
-            Some((name, p)) if p.bytes().all(|b| b.is_ascii_digit()) => name,
-            _ => host,
-        };
-        Some(format!("http://{name}:{port}"))
-    }
-
     /// Puts new keys in force (the key-rotation lab).
     pub fn set_keys(&self, keys: Keys) {
         self.keyring.replace(keys);

@@ -277,9 +277,13 @@ pub async fn observe(
         && req
             .app_data::<web::Data<crate::config::Settings>>()
             .is_some_and(|s| s.lab_enabled());
-    let pool = req.app_data::<web::Data<crate::db::Pool>>().cloned();
+    let pool = if jarless {
+        req.app_data::<web::Data<crate::db::Pool>>().cloned()
+    } else {
+        None
+    };
     let res = next.call(req).await?;
-    if let (true, Some(pool)) = (jarless, pool) {
+    if let Some(pool) = pool {
         let status = res.status().as_u16();
         let step = match (
             path.starts_with("/cookie") || path.starts_with("/session"),

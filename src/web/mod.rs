@@ -83,6 +83,23 @@ pub fn by_a_lab_button(req: &actix_web::HttpRequest) -> bool {
 /// lab with.
 pub const LAB_HEADER: &str = "x-authlab-lab";
 
+/// `bytes` random bytes from the OS's CSPRNG, as lowercase hex (ids, keys, secrets).
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::Rng::fill_bytes(&mut rand::rng(), &mut buf);
+    hex(&buf)
+}
+
+/// `http://` and the host name of a `Host` value (`127.0.0.1:8080`, `[::1]:8080`, `lab.local`)
+/// with `port` instead of its own: the same machine, as the browser names it, on another port.
+pub fn same_host_on(host: &str, port: u16) -> String {
+    let name = match host.rsplit_once(':') {
+        Some((name, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    format!("http://{name}:{port}")
+}
+
 /// Bytes as lowercase hex (keys, jti, seals).
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -113,6 +130,19 @@ pub fn unhex(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::{hex, unhex};
+
+    #[test]
+    fn the_same_host_on_another_port_keeps_the_name_the_browser_used() {
+        use super::same_host_on;
+        assert_eq!(
+            same_host_on("127.0.0.1:8080", 8081),
+            "http://127.0.0.1:8081"
+        );
+        assert_eq!(same_host_on("lab.local", 8081), "http://lab.local:8081");
+        assert_eq!(same_host_on("[::1]:8080", 8081), "http://[::1]:8081");
+        assert_eq!(same_host_on("[::1]", 8081), "http://[::1]:8081");
+        assert_eq!(super::random_hex(16).len(), 32);
+    }
 
     #[test]
     fn hex_round_trips_and_refuses_what_is_not_hex() {

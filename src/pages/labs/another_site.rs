@@ -26,9 +26,7 @@ pub struct Published {
 
 impl Published {
     fn put(&self, html: String) -> String {
-        let mut bytes = [0u8; 8];
-        rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
-        let id = crate::web::hex(&bytes);
+        let id = crate::web::random_hex(8);
         let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
         let (by_id, order) = &mut *pages;
         by_id.insert(id.clone(), html);
@@ -90,12 +88,7 @@ fn authlab_origin(req: &HttpRequest) -> String {
     let port = req
         .app_data::<web::Data<AuthlabPort>>()
         .map_or(8080, |p| p.0);
-    let host = req.connection_info().host().to_owned();
-    let name = match host.rsplit_once(':') {
-        Some((name, p)) if p.bytes().all(|b| b.is_ascii_digit()) => name.to_owned(),
-        _ => host,
-    };
-    format!("http://{name}:{port}")
+    crate::web::same_host_on(req.connection_info().host(), port)
 }
 
 /// The attack page the editor starts from: a form whose address and field the learner fills in.

@@ -138,30 +138,30 @@ async fn obtain(
     state: web::Data<AppState>,
     data: DrfData,
 ) -> Result<HttpResponse, AppError> {
+    let user = check_login(&req, &db, &state, data).await?;
+    issue_pair(&db, &state, user).await
+}
+
+/// The user whose `{"email", "password"}` these are, refused in simplejwt's words: the token
+/// view's check, which the lab's token routes share.
+async fn check_login(
+    req: &HttpRequest,
+    db: &Db,
+    state: &AppState,
+    data: DrfData,
+) -> Result<users::User, AppError> {
     // simplejwt's PasswordField keeps CharField's default trimming (unlike DRF's authtoken login).
     let [email, password] = data.char_fields([("email", Trim::Yes), ("password", Trim::Yes)])?;
     let client = req.peer_addr().map(|a| a.ip());
-    let user = match authenticate(
-        &db,
-        &state.throttle,
-        &state.clock,
-        &email,
-        &password,
-        client,
-    )
-    .await
-    {
-        Ok(user) => user,
-        Err(LoginError::InvalidCredentials) => {
-            return Err(AppError::unauthorized(
-                "No active account found with the given credentials",
-                CHALLENGE,
-            ));
-        }
-        Err(LoginError::Throttled(secs)) => return Err(AppError::Throttled(secs)),
-        Err(LoginError::Server(e)) => return Err(e.into()),
-    };
-    issue_pair(&db, &state, user).await
+    match authenticate(db, &state.throttle, &state.clock, &email, &password, client).await {
+        Ok(user) => Ok(user),
+        Err(LoginError::InvalidCredentials) => Err(AppError::unauthorized(
+            "No active account found with the given credentials",
+            CHALLENGE,
+        )),
+        Err(LoginError::Throttled(secs)) => Err(AppError::Throttled(secs)),
+        Err(LoginError::Server(e)) => Err(e.into()),
+    }
 }
 
 /// A new pair for `user`, just authenticated, in a new family: its refresh token remembered

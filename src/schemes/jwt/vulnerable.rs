@@ -23,9 +23,8 @@ use crate::challenges::{self, Challenge};
 use crate::db::Db;
 use crate::keys::JwtSecret;
 use crate::state::AppState;
-use crate::users::auth::{LoginError, authenticate};
 use crate::users::{self, User};
-use crate::web::drf::{DrfData, Trim};
+use crate::web::drf::DrfData;
 use crate::web::error::{AppError, speaks_json};
 use crate::web::lab_only;
 
@@ -73,6 +72,13 @@ struct Parts<'a> {
     signature: &'a str,
     header: Map<String, Value>,
     payload: Map<String, Value>,
+}
+
+impl Parts<'_> {
+    /// The `alg` its header names ("" when none): what a naive verifier believes.
+    fn alg(&self) -> &str {
+        self.header.get("alg").and_then(Value::as_str).unwrap_or("")
+    }
 }
 
 fn refused(detail: &str) -> AppError {
@@ -134,11 +140,7 @@ async fn believed(
     let admin = role == "admin";
     let solved = flaw_used && admin;
     if solved {
-        let alg = parts
-            .header
-            .get("alg")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let alg = parts.alg();
         let how = format!(
             "GET {} with Authorization: Bearer <a token with \"alg\": {alg:?} and \"role\": \"admin\" for {}>",
             req.path(),
@@ -174,11 +176,7 @@ async fn alg_none_me(
 ) -> Result<HttpResponse, AppError> {
     let token = bearer(&req)?;
     let parts = split(token)?;
-    let alg = parts
-        .header
-        .get("alg")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let alg = parts.alg();
     let unsigned = alg.eq_ignore_ascii_case("none");
     if !unsigned {
         claims::verify(
@@ -235,26 +233,6 @@ fn lab_payload(user: &User, now: i64) -> String {
     .to_string()
 }
 
-/// Checks the e-mail and password as the real login does.
-async fn log_in(
-    req: &HttpRequest,
-    db: &Db,
-    state: &AppState,
-    data: DrfData,
-) -> Result<User, AppError> {
-    let [email, password] = data.char_fields([("email", Trim::Yes), ("password", Trim::Yes)])?;
-    let client = req.peer_addr().map(|a| a.ip());
-    match authenticate(db, &state.throttle, &state.clock, &email, &password, client).await {
-        Ok(user) => Ok(user),
-        Err(LoginError::InvalidCredentials) => Err(AppError::unauthorized(
-            "No active account found with the given credentials",
-            CHALLENGE,
-        )),
-        Err(LoginError::Throttled(secs)) => Err(AppError::Throttled(secs)),
-        Err(LoginError::Server(e)) => Err(e.into()),
-    }
-}
-
 /// `POST /lab/vulnerable/jwt/weak-secret/token` `{"email", "password"}` → `{"access"}`, signed
 /// HS256 with the lab's weak word, `"role": "learner"`.
 async fn weak_token(
@@ -263,7 +241,7 @@ async fn weak_token(
     state: web::Data<AppState>,
     data: DrfData,
 ) -> Result<HttpResponse, AppError> {
-    let user = log_in(&req, &db, &state, data).await?;
+    let user = super::check_login(&req, &db, &state, data).await?;
     let (_, secret) = weak_secret(&db).await?;
     let payload = lab_payload(&user, state.clock.unix());
     let access =
@@ -344,7 +322,7 @@ async fn rsa_token(
     state: web::Data<AppState>,
     data: DrfData,
 ) -> Result<HttpResponse, AppError> {
-    let user = log_in(&req, &db, &state, data).await?;
+    let user = super::check_login(&req, &db, &state, data).await?;
     let lab = rsa_lab().await?;
     let message = format!(
         "{}.{}",
@@ -366,11 +344,7 @@ async fn confusion_me(
     let token = bearer(&req)?;
     let parts = split(token)?;
     let lab = rsa_lab().await?;
-    let alg = parts
-        .header
-        .get("alg")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let alg = parts.alg();
     let (key, algorithm, verifier) = match alg {
         "RS256" => (
             &lab.verifying,

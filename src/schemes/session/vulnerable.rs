@@ -96,7 +96,9 @@ async fn csrf_page(
     render(CsrfPage {
         ctx: PageCtx::of(&req),
         username: signed_in.0.map(|s| s.user.username),
-        another_site: state.another_site_url(&host),
+        another_site: state
+            .another_site
+            .map(|port| crate::web::same_host_on(&host, port)),
         solved: query.from.is_some() && query.changed.is_some(),
         changed: query.changed,
         from: query.from,
@@ -249,9 +251,7 @@ async fn fixation_key(
     db: Db,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let mut bytes = [0u8; 16];
-    rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
-    let key = crate::web::hex(&bytes);
+    let key = crate::web::random_hex(16);
     let (k, browser, now) = (key.clone(), browser_code(&req), challenges::now());
     db.run(move |c| {
         c.execute(
@@ -315,9 +315,7 @@ async fn fixation_login(
     };
     let browser = browser_code(&req);
     let kept = req.cookie(FIXATION_COOKIE).map(|c| c.value().to_owned());
-    let mut bytes = [0u8; 16];
-    rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
-    let fresh = crate::web::hex(&bytes);
+    let fresh = crate::web::random_hex(16);
     let now = challenges::now();
     let key = db
         .run(move |c| -> rusqlite::Result<String> {

@@ -1,14 +1,11 @@
 //! The `authtoken_token` table, as DRF keeps it: one random 40-hex key per user, no expiry.
 
-use rand::Rng;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 /// A fresh key: 20 bytes from the OS's CSPRNG as 40 lowercase hex characters (DRF's `generate_key`).
 pub fn generate_key() -> String {
-    let mut bytes = [0u8; 20];
-    rand::rng().fill_bytes(&mut bytes);
-    crate::web::hex(&bytes)
+    crate::web::random_hex(20)
 }
 
 /// A row of `authtoken_token`.
