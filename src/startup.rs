@@ -61,7 +61,7 @@ impl Application {
             }
         };
         let another_site = if settings.lab_enabled() {
-            another_site(&settings, port)
+            bind_another_site(&settings, port)
         } else {
             None
         };
@@ -75,7 +75,10 @@ impl Application {
             last_sweep: std::sync::Arc::default(),
             launch_peer: std::sync::Arc::new(launch_peer),
             lab: String::new(),
-            another_site: another_site.as_ref().map(|(port, _)| *port),
+            another_site: another_site
+                .as_ref()
+                .and_then(|l| l.local_addr().ok())
+                .map(|a| a.port()),
             one_run: std::sync::Arc::default(),
         });
         let pool = web::Data::new(pool);
@@ -120,7 +123,7 @@ impl Application {
         .shutdown_timeout(30)
         .run();
         Ok(Application {
-            another_site: another_site.map(|(_, handle)| handle),
+            another_site: another_site.and_then(|listener| serve_another_site(listener, port)),
             generated_secret,
             port,
             server,
@@ -182,17 +185,20 @@ impl Application {
     }
 }
 
-/// Starts "another site" (the CSRF challenge's second origin) on the port after authlab's, or
-/// on any free port when that one is taken (or authlab's is 0, in tests); none when neither binds.
-fn another_site(settings: &Settings, port: u16) -> Option<(u16, actix_web::dev::ServerHandle)> {
-    use crate::pages::labs::another_site::{self, AuthlabPort, Published};
+/// Binds "another site" (the CSRF challenge's second origin) on the port after authlab's, or on
+/// any free port when that one is taken; none (with a warning) when neither binds.
+fn bind_another_site(settings: &Settings, port: u16) -> Option<TcpListener> {
     let ip = settings.bind.ip();
-    let wanted = if port == 0 { 0 } else { port.saturating_add(1) };
-    let listener = TcpListener::bind((ip, wanted))
+    TcpListener::bind((ip, port.saturating_add(1)))
         .or_else(|_| TcpListener::bind((ip, 0)))
         .map_err(|e| tracing::warn!("another site (the CSRF challenge) is off: {e}"))
-        .ok()?;
-    let bound = listener.local_addr().ok()?.port();
+        .ok()
+}
+
+/// Starts serving "another site" on `listener` (once authlab itself is built, so a failed start
+/// leaves nothing running); `port` is authlab's, for the page to name it.
+fn serve_another_site(listener: TcpListener, port: u16) -> Option<actix_web::dev::ServerHandle> {
+    use crate::pages::labs::another_site::{self, AuthlabPort, Published};
     let pages = web::Data::new(Published::default());
     let authlab = web::Data::new(AuthlabPort(port));
     let server = HttpServer::new(move || {
@@ -210,7 +216,7 @@ fn another_site(settings: &Settings, port: u16) -> Option<(u16, actix_web::dev::
     .run();
     let handle = server.handle();
     actix_web::rt::spawn(server);
-    Some((bound, handle))
+    Some(handle)
 }
 
 /// Builds and starts another authlab (the second-server lab's peer); only this module can.

@@ -47,18 +47,29 @@
     var total = Number(page.getAttribute("data-hints"));
     var next = byId("hint-next");
     var show = byId("solution-show");
-    var reveal = function (shown) {
-      for (var n = 1; n <= total; n++) { byId("hint-" + n).hidden = n > shown; }
-      next.hidden = shown >= total;
-      if (shown >= total && byId("solution").hidden) { show.hidden = false; }
-    };
+    // Each hint comes from the server when asked for: the page holds only those shown.
     next.addEventListener("click", async function () {
       var answer = await lab.postJson("/lab/progress/" + id + "/hint", {});
-      if (answer.status === 200) { reveal(answer.data.hints_shown); poll(); }
+      if (answer.status !== 200) { return; }
+      var n = answer.data.hints_shown;
+      if (!byId("hint-" + n)) {
+        var item = document.createElement("li");
+        item.id = "hint-" + n;
+        item.className = "prewrap";
+        item.textContent = answer.data.text;
+        byId("hints").appendChild(item);
+      }
+      next.hidden = n >= total;
+      show.hidden = n < total;
+      poll();
     });
     show.addEventListener("click", async function () {
       var answer = await lab.postJson("/lab/progress/" + id + "/solution", {});
-      if (answer.status === 200) { byId("solution").hidden = false; show.hidden = true; poll(); }
+      if (answer.status !== 200) { return; }
+      byId("solution-text").textContent = answer.data.text;
+      byId("solution").hidden = false;
+      show.hidden = true;
+      poll();
     });
   }
 

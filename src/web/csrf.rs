@@ -172,12 +172,7 @@ pub fn verify(req: &HttpRequest, submitted: &str) -> Result<(), AppError> {
 
 /// Refuses a request whose `Origin` (or `Sec-Fetch-Site`) says it came from another site.
 pub fn check_origin(req: &HttpRequest) -> Result<(), AppError> {
-    let cross_site = req
-        .headers()
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"));
-    if cross_site {
+    if is_cross_site(req) {
         return Err(AppError::Forbidden(
             "CSRF Failed: the request came from another site.".into(),
         ));
@@ -194,6 +189,14 @@ pub fn check_origin(req: &HttpRequest) -> Result<(), AppError> {
             "CSRF Failed: Origin checking failed - {origin} does not match any trusted origins."
         )))
     }
+}
+
+/// Whether the browser says the request comes from another *site* (`Sec-Fetch-Site: cross-site`).
+pub fn is_cross_site(req: &HttpRequest) -> bool {
+    req.headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
 }
 
 fn own_origin(req: &HttpRequest) -> String {

@@ -25,8 +25,12 @@ pub fn is_api_path(path: &str) -> bool {
 
 /// The one prefix of the deliberately vulnerable routes the challenges attack (pages by default;
 /// the JSON ones say so with [`error::speaks_json`]). They are lab routes ([`lab_only`]), off
-/// with `--no-lab`, and only they are spared the origin check and the strict CSP.
+/// with `--no-lab`, and only they may relax the strict CSP.
 pub const VULNERABLE: &str = "/lab/vulnerable";
+
+/// The one form spared the Origin check (the CSRF challenge's target); still refused from
+/// another site, and checked for nothing else but its session.
+pub const UNPROTECTED_FORM: &str = "/lab/vulnerable/csrf/username";
 
 /// Whether `path` is one of the deliberately vulnerable routes.
 pub fn is_vulnerable(path: &str) -> bool {

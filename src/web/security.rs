@@ -127,10 +127,13 @@ pub async fn admit(
     // can add such a header (that takes a CORS preflight authlab never grants), so it cannot be
     // forged — the lesson of the token and JWT groups. (A `Basic` header a browser attaches by
     // itself earns no such pass.)
-    // The deliberately unprotected lab routes are the CSRF challenge's target: spared on purpose.
+    // The CSRF challenge's one target is spared the Origin check on purpose — for another origin
+    // of this site (the other port), never for another site.
+    let spared = req.path() == crate::web::UNPROTECTED_FORM
+        && !crate::web::csrf::is_cross_site(req.request());
     if !req.method().is_safe()
         && !carries_api_credentials(&req)
-        && !crate::web::is_vulnerable(req.path())
+        && !spared
         && let Err(refused) = crate::web::csrf::check_origin(req.request())
     {
         return Ok(req.error_response(refused).map_into_right_body());

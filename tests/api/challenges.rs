@@ -252,12 +252,28 @@ async fn a_key_planted_before_the_vulnerable_login_logs_the_attacker_in_and_the_
 async fn the_xss_page_runs_what_it_is_sent_and_the_collector_takes_only_a_live_key_from_it() {
     let app = spawn_app().await;
     let payload = "<script>fetch('/lab/vulnerable/xss/collect')</script>";
-    let res = app
+    // A link with the script in its query (what another page could send a browser to) reflects
+    // nothing: the search is the learner's own form, with its CSRF token.
+    let (status, linked) = app
+        .page(&format!("/lab/vulnerable/xss?q={}", encoded(payload)))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!linked.contains(payload));
+    let unsigned = app
         .client
-        .get(app.url(&format!("/lab/vulnerable/xss?q={}", encoded(payload))))
+        .post(app.url("/lab/vulnerable/xss"))
+        .form(&[("q", payload)])
         .send()
         .await
         .expect("sent");
+    assert_eq!(unsigned.status(), StatusCode::FORBIDDEN, "no CSRF token");
+    let res = app
+        .submit_form(
+            "/lab/vulnerable/xss",
+            "/lab/vulnerable/xss",
+            &[("q", payload)],
+        )
+        .await;
     let csp = res
         .headers()
         .get("content-security-policy")
@@ -369,6 +385,14 @@ async fn a_form_from_another_site_changes_the_username_on_the_lab_route_and_the_
         .await
         .expect("sent");
     assert_eq!(page.text().await.unwrap_or_default(), attack);
+    // Shown only to the lab that published it.
+    let elsewhere = bare_client()
+        .get(format!("{other}{location}"))
+        .header("Cookie", "authlab_lab=0123456789abcdef0123456789abcdef")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND);
 
     // The victim's browser, logged in, submits that form: Origin is the other site.
     assert_eq!(
@@ -758,6 +782,9 @@ async fn progress_lists_every_challenge_hints_come_one_at_a_time_and_clearing_as
         .post_json("/lab/progress/alg-none/solution", &json!({}))
         .await;
     assert_eq!(early.status(), StatusCode::CONFLICT);
+    // A hint not asked for is not in the page at all.
+    let (_, before) = app.page("/challenges/alg-none").await;
+    assert!(!before.contains("Load my access token") && !before.contains("id=\"hint-1\""));
     for n in 1..=3 {
         let hint: Value = app
             .post_json("/lab/progress/alg-none/hint", &json!({}))
@@ -766,6 +793,10 @@ async fn progress_lists_every_challenge_hints_come_one_at_a_time_and_clearing_as
             .await
             .expect("JSON");
         assert_eq!(hint["hints_shown"], n);
+        assert!(
+            hint["text"].as_str().is_some_and(|t| t.len() > 20),
+            "{hint}"
+        );
     }
     let (_, html) = app.page("/challenges/alg-none").await;
     assert!(
@@ -930,7 +961,7 @@ async fn every_challenge_page_the_workbench_and_the_vulnerable_pages_render_in_b
         "/lab/vulnerable/naive-cookie".into(),
         "/lab/vulnerable/fixation".into(),
         "/lab/vulnerable/csrf".into(),
-        "/lab/vulnerable/xss?q=hello".into(),
+        "/lab/vulnerable/xss".into(),
     ];
     paths.extend(
         authlab::challenges::Challenge::ALL
@@ -950,4 +981,18 @@ async fn every_challenge_page_the_workbench_and_the_vulnerable_pages_render_in_b
     }
     let (_, commands) = app.page("/challenges/no-cookie-jar").await;
     assert!(commands.contains(&format!("http://127.0.0.1:{}/token/api/login", app.port)));
+    // The commands' login bodies are the ones the routes read (DRF's username, simplejwt's email).
+    let text = commands
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'");
+    assert!(
+        text.contains("/token/api/login -H 'Content-Type: application/json' -d '{\"username\":"),
+        "{text}"
+    );
+    assert!(
+        text.contains("/jwt/api/token -H 'Content-Type: application/json' -d '{\"email\":"),
+        "{text}"
+    );
 }

@@ -14,7 +14,7 @@ CREATE TABLE lab_progress (
 CREATE TABLE lab_fixation_sessions (
     key            TEXT PRIMARY KEY,
     issued_browser TEXT NOT NULL,
-    user_id        INTEGER REFERENCES users (id) ON DELETE CASCADE,
+    user_id        INTEGER REFERENCES users (id) ON DELETE SET NULL,
     login_browser  TEXT,
     created_at     INTEGER NOT NULL
 );

@@ -14,23 +14,42 @@ use serde::Deserialize;
 
 use crate::i18n::Lang;
 
-/// The most pages it keeps (the oldest go first), and the largest one.
-const MAX_PAGES: usize = 300;
+/// The most pages it keeps for one lab, and in all (the oldest go first), and the largest one.
+const PAGES_PER_LAB: usize = 10;
+const MAX_PAGES: usize = 2000;
 const MAX_PAGE_BYTES: usize = 16 * 1024;
 
-/// The pages learners published, by id.
+/// The pages learners published, by id, each with the lab that published it: the browser sends
+/// its `authlab_lab` cookie here too (cookies name a host, not a port), and a page is shown only
+/// to the lab that wrote it, so no learner's page runs in another learner's browser.
 #[derive(Debug, Default)]
 pub struct Published {
-    pages: Mutex<(HashMap<String, String>, VecDeque<String>)>,
+    pages: Mutex<Pages>,
+}
+
+#[derive(Debug, Default)]
+struct Pages {
+    by_id: HashMap<String, (String, String)>,
+    order: VecDeque<String>,
 }
 
 impl Published {
-    fn put(&self, html: String) -> String {
+    fn put(&self, lab: &str, html: String) -> String {
         let id = crate::web::random_hex(8);
         let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
-        let (by_id, order) = &mut *pages;
-        by_id.insert(id.clone(), html);
+        let Pages { by_id, order } = &mut *pages;
+        by_id.insert(id.clone(), (lab.to_owned(), html));
         order.push_back(id.clone());
+        let mine: Vec<String> = order
+            .iter()
+            .filter(|page| by_id.get(*page).is_some_and(|(owner, _)| owner == lab))
+            .cloned()
+            .collect();
+        let excess = mine.len().saturating_sub(PAGES_PER_LAB);
+        for old in mine.into_iter().take(excess) {
+            by_id.remove(&old);
+            order.retain(|page| *page != old);
+        }
         while order.len() > MAX_PAGES {
             if let Some(old) = order.pop_front() {
                 by_id.remove(&old);
@@ -39,10 +58,21 @@ impl Published {
         id
     }
 
-    fn get(&self, id: &str) -> Option<String> {
+    fn get(&self, lab: &str, id: &str) -> Option<String> {
         let pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
-        pages.0.get(id).cloned()
+        pages
+            .by_id
+            .get(id)
+            .filter(|(owner, _)| owner == lab)
+            .map(|(_, html)| html.clone())
     }
+}
+
+/// The lab of the browser asking: its `authlab_lab` cookie ("" without one: the shared lab).
+fn lab_of(req: &HttpRequest) -> String {
+    req.cookie(crate::state::LAB_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default()
 }
 
 /// The port authlab itself listens on, so the page can say where the real site is.
@@ -51,7 +81,8 @@ pub struct AuthlabPort(pub u16);
 
 /// Mounts the other site's three routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::FormConfig::default().limit(MAX_PAGE_BYTES + 1024))
+    // Percent-encoding can triple HTML: the form's limit leaves room for a page of MAX_PAGE_BYTES.
+    cfg.app_data(web::FormConfig::default().limit(3 * MAX_PAGE_BYTES + 1024))
         .service(web::resource("/").get(editor))
         .service(web::resource("/style.css").get(style))
         .service(web::resource("/pages").post(publish))
@@ -155,21 +186,25 @@ async fn publish(
         *res.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
         return res;
     }
-    let id = pages.put(html);
+    let id = pages.put(&lab_of(&req), html);
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/pages/{id}")))
         .finish()
 }
 
 /// `GET /pages/{id}`: the page as written, with no policy of any kind: it is the attacker's.
-async fn published(pages: web::Data<Published>, id: web::Path<String>) -> HttpResponse {
-    match pages.get(&id) {
+async fn published(
+    req: HttpRequest,
+    pages: web::Data<Published>,
+    id: web::Path<String>,
+) -> HttpResponse {
+    match pages.get(&lab_of(&req), &id) {
         Some(html) => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(html),
         None => HttpResponse::NotFound()
             .content_type("text/plain; charset=utf-8")
-            .body("No page here (pages are kept while the server runs, the newest 300)."),
+            .body("No page here for your lab: a page is shown only to the lab that published it, and kept while the server runs (the newest 10 of each lab)."),
     }
 }

@@ -68,7 +68,7 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
 async fn reset(
     state: web::Data<AppState>,
     pool: web::Data<crate::db::Pool>,
-    body: web::Json<ResetRequest>,
+    body: web::Json<Confirm>,
 ) -> Result<HttpResponse, AppError> {
     if !body.confirm {
         return Err(AppError::Invalid(json!({
@@ -104,11 +104,12 @@ pub(crate) async fn reset_lab(state: &AppState, pool: crate::db::Pool) -> Result
     Ok(())
 }
 
-/// The reset needs an explicit confirmation.
+/// `{"confirm": true}`: what every action that deletes a lab's state (or every lab's) asks for.
 #[derive(Debug, Deserialize)]
-pub struct ResetRequest {
+pub struct Confirm {
+    /// Whether the caller confirmed.
     #[serde(default)]
-    confirm: bool,
+    pub confirm: bool,
 }
 
 /// `POST /lab/rotate-keys`: replaces the cookie key and the JWT secret. Every signed cookie and

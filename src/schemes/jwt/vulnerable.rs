@@ -7,8 +7,6 @@
 //! - `alg-confusion`: issues RS256 and checks with the header's algorithm, so an HS256 token
 //!   signed with the *public* key, used as the HMAC secret, passes.
 
-use std::sync::{Arc, OnceLock};
-
 use actix_web::http::header;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -158,7 +156,8 @@ async fn believed(
     })))
 }
 
-/// The expiry check every verifier here does keep (on the lab clock).
+/// The expiry check the alg-confusion verifier keeps (on the lab clock); the weak-secret one
+/// runs the real check, and the alg-none one checks nothing at all for an unsigned token.
 fn unexpired(payload: &Map<String, Value>, now: i64) -> Result<(), AppError> {
     match payload.get("exp").and_then(Value::as_i64) {
         Some(exp) if exp > now => Ok(()),
@@ -264,7 +263,8 @@ async fn weak_me(
     believed(&db, &req, Challenge::WeakSecret, verifier, true, &parts).await
 }
 
-/// The alg-confusion lab's RSA key pair: made once per server, on first use.
+/// The alg-confusion lab's RSA key pair: made for each lab on first use and kept in its
+/// database (so a key, and a token forged with it, belong to one lab).
 struct RsaLab {
     /// The public key, SubjectPublicKeyInfo PEM, exactly as published (trailing newline included).
     pem: String,
@@ -274,16 +274,35 @@ struct RsaLab {
     pem_as_hmac: DecodingKey,
 }
 
-static RSA_LAB: OnceLock<Arc<RsaLab>> = OnceLock::new();
+/// The `settings` row holding the lab's RSA private key (PKCS#1 DER).
+const RSA_SETTING: &str = "lab_rsa_private_der";
 
-async fn rsa_lab() -> Result<Arc<RsaLab>, AppError> {
-    if let Some(lab) = RSA_LAB.get() {
-        return Ok(Arc::clone(lab));
-    }
-    let made = web::block(|| -> anyhow::Result<RsaLab> {
-        use rsa::pkcs1::{EncodeRsaPrivateKey, EncodeRsaPublicKey};
+async fn rsa_lab(db: &Db) -> Result<RsaLab, AppError> {
+    let blocking = |e: actix_web::error::BlockingError| {
+        AppError::Internal(anyhow::anyhow!("blocking pool: {e}"))
+    };
+    let der = match db
+        .read(|c| crate::db::settings::get(c, RSA_SETTING))
+        .await??
+    {
+        Some(der) => der,
+        None => {
+            let made = web::block(|| -> anyhow::Result<Vec<u8>> {
+                use rsa::pkcs1::EncodeRsaPrivateKey;
+                let private = rsa::PrivateKey::new(&mut rand::rng(), 2048)?;
+                Ok(private.to_pkcs1_der()?.as_bytes().to_vec())
+            })
+            .await
+            .map_err(blocking)?
+            .map_err(AppError::Internal)?;
+            db.run(move |c| crate::db::settings::keep_first(c, RSA_SETTING, &made))
+                .await??
+        }
+    };
+    web::block(move || -> anyhow::Result<RsaLab> {
+        use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPublicKey};
         use rsa::pkcs8::EncodePublicKey;
-        let private = rsa::PrivateKey::new(&mut rand::rng(), 2048)?;
+        let private = rsa::PrivateKey::from_pkcs1_der(&der)?;
         let public = rsa::PublicKey::from(&private);
         let spki = public.to_public_key_der()?;
         let b64 = base64::engine::general_purpose::STANDARD.encode(spki.as_bytes());
@@ -294,24 +313,23 @@ async fn rsa_lab() -> Result<Arc<RsaLab>, AppError> {
         }
         pem.push_str("-----END PUBLIC KEY-----\n");
         Ok(RsaLab {
-            signing: EncodingKey::from_rsa_der(private.to_pkcs1_der()?.as_bytes()),
+            signing: EncodingKey::from_rsa_der(&der),
             verifying: DecodingKey::from_rsa_der(public.to_pkcs1_der()?.as_bytes()),
             pem_as_hmac: DecodingKey::from_secret(pem.as_bytes())?,
             pem,
         })
     })
     .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
-    .map_err(AppError::Internal)?;
-    Ok(Arc::clone(RSA_LAB.get_or_init(|| Arc::new(made))))
+    .map_err(blocking)?
+    .map_err(AppError::Internal)
 }
 
 /// `GET /lab/vulnerable/jwt/alg-confusion/public.pem`: the public key, published on purpose.
-async fn public_pem() -> Result<HttpResponse, AppError> {
-    let lab = rsa_lab().await?;
+async fn public_pem(db: Db) -> Result<HttpResponse, AppError> {
+    let lab = rsa_lab(&db).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/x-pem-file")
-        .body(lab.pem.clone()))
+        .body(lab.pem))
 }
 
 /// `POST /lab/vulnerable/jwt/alg-confusion/token` `{"email", "password"}` → `{"access"}`,
@@ -323,7 +341,7 @@ async fn rsa_token(
     data: DrfData,
 ) -> Result<HttpResponse, AppError> {
     let user = super::check_login(&req, &db, &state, data).await?;
-    let lab = rsa_lab().await?;
+    let lab = rsa_lab(&db).await?;
     let message = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"JWT"}"#),
@@ -343,7 +361,7 @@ async fn confusion_me(
 ) -> Result<HttpResponse, AppError> {
     let token = bearer(&req)?;
     let parts = split(token)?;
-    let lab = rsa_lab().await?;
+    let lab = rsa_lab(&db).await?;
     let alg = parts.alg();
     let (key, algorithm, verifier) = match alg {
         "RS256" => (

@@ -336,9 +336,10 @@ impl RoomPages for SessionPages {
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(200).collect::<String>())
             .unwrap_or_default();
-        let mut stored = session
-            .insert(store::USER_AGENT, agent)
-            .and_then(|()| session.insert(LOGIN_BROWSER, csrf::browser_code(req)));
+        let mut stored = session.insert(store::USER_AGENT, agent);
+        if state.settings.lab_enabled() {
+            stored = stored.and_then(|()| session.insert(LOGIN_BROWSER, csrf::browser_code(req)));
+        }
         if let Some(before) = current_key(req, state) {
             stored = stored.and_then(|()| session.insert(KEY_BEFORE_LOGIN, before));
         }

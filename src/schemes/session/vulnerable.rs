@@ -16,7 +16,7 @@ use crate::schemes::identity::{MaybeSignedIn, NoFields, UsernameForm, change_use
 use crate::schemes::session::SessionPages;
 use crate::state::AppState;
 use crate::users::auth::{LoginError, authenticate};
-use crate::web::csrf::{CsrfForm, browser_code};
+use crate::web::csrf::{CsrfForm, browser_code, check_origin};
 use crate::web::error::AppError;
 use crate::web::lab_only;
 use crate::web::page::{PageCtx, render};
@@ -35,7 +35,7 @@ const FIXATION_KEYS: i64 = 500;
 pub(super) fn mount_csrf(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("").guard(lab_only()).get(csrf_page))
         .service(
-            web::resource("/username")
+            web::resource(crate::web::UNPROTECTED_FORM.trim_start_matches(CSRF_PATH))
                 .guard(lab_only())
                 .post(forged_username),
         );
@@ -87,44 +87,40 @@ struct CsrfQuery {
 
 async fn csrf_page(
     req: HttpRequest,
+    db: Db,
     state: web::Data<AppState>,
     signed_in: MaybeSignedIn<SessionPages>,
     query: web::Query<CsrfQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let host = req.connection_info().host().to_owned();
+    // The banner reads the lab's progress, not the query string (which anyone can write).
+    let solved = query.from.is_some()
+        && db
+            .read(|c| challenges::store::find(c, Challenge::Csrf))
+            .await??
+            .solved;
     render(CsrfPage {
         ctx: PageCtx::of(&req),
         username: signed_in.0.map(|s| s.user.username),
         another_site: state
             .another_site
             .map(|port| crate::web::same_host_on(&host, port)),
-        solved: query.from.is_some() && query.changed.is_some(),
+        solved,
         changed: query.changed,
         from: query.from,
     })
 }
 
-/// The site a state-changing request came from, when it is not this one: its `Origin`, or
-/// (without one) `Sec-Fetch-Site` saying so.
+/// The site a state-changing request came from, when it is not this one: the origin check of
+/// the real forms ([`check_origin`]) would refuse it; named by its `Origin` (or `Sec-Fetch-Site`).
 fn foreign_origin(req: &HttpRequest) -> Option<String> {
-    let info = req.connection_info();
-    let own = format!("{}://{}", info.scheme(), info.host());
+    check_origin(req).err()?;
     let origin = req
         .headers()
         .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .filter(|o| *o != "null");
-    match origin {
-        Some(origin) if !origin.eq_ignore_ascii_case(&own) => Some(origin.to_owned()),
-        Some(_) => None,
-        None => req
-            .headers()
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok())
-            .filter(|site| *site == "cross-site" || *site == "same-site")
-            .map(|site| format!("({site})")),
-    }
+        .and_then(|v| v.to_str().ok());
+    Some(origin.unwrap_or("(another site)").to_owned())
 }
 
 /// `POST /lab/vulnerable/csrf/username`: the real username change with NO CSRF token and no

@@ -1,7 +1,9 @@
 //! The token room's deliberately vulnerable lab page, under `/lab/vulnerable/`: a search page
 //! that writes the query into the page unescaped, under a CSP relaxed to allow inline script on
 //! that page alone — so injected script runs with this origin's rights and can read the DRF key
-//! the token page keeps in localStorage (never the HttpOnly cookies). DELIBERATELY INSECURE.
+//! the token page keeps in localStorage (never the HttpOnly cookies). DELIBERATELY INSECURE, but
+//! only to the learner's own search: it is a POST form with a CSRF token, so no other page can
+//! send a browser to it with a script in the query (a link to it with `?q=` reflects nothing).
 
 use actix_web::http::header;
 use actix_web::middleware::from_fn;
@@ -12,6 +14,7 @@ use serde_json::json;
 
 use crate::challenges::{self, Challenge};
 use crate::db::Db;
+use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, speaks_json};
 use crate::web::lab_only;
 use crate::web::page::PageCtx;
@@ -25,16 +28,21 @@ const RELAXED_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'
 const MAX_QUERY: usize = 2048;
 
 pub(super) fn mount(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource(XSS_PATH).guard(lab_only()).get(page))
-        .service(
-            web::resource(format!("{XSS_PATH}/collect"))
-                .guard(lab_only())
-                .wrap(from_fn(speaks_json))
-                .post(collect),
-        );
+    cfg.service(
+        web::resource(XSS_PATH)
+            .guard(lab_only())
+            .get(form)
+            .post(search),
+    )
+    .service(
+        web::resource(format!("{XSS_PATH}/collect"))
+            .guard(lab_only())
+            .wrap(from_fn(speaks_json))
+            .post(collect),
+    );
 }
 
-/// `?q=` of the search box.
+/// The search box's field.
 #[derive(Debug, Deserialize)]
 struct Search {
     #[serde(default)]
@@ -49,16 +57,28 @@ struct XssPage {
     q: String,
 }
 
-/// `GET /lab/vulnerable/xss?q=…`: "You searched for …", unescaped, inline script allowed.
-async fn page(req: HttpRequest, search: web::Query<Search>) -> Result<HttpResponse, AppError> {
-    let q = search.into_inner().q;
+/// `GET /lab/vulnerable/xss`: the search box, nothing reflected.
+async fn form(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    page(&req, String::new())
+}
+
+/// `POST /lab/vulnerable/xss` `q=…` (with the form's CSRF token): "You searched for …",
+/// unescaped, inline script allowed.
+async fn search(
+    req: HttpRequest,
+    CsrfForm(search): CsrfForm<Search>,
+) -> Result<HttpResponse, AppError> {
+    page(&req, search.q)
+}
+
+fn page(req: &HttpRequest, q: String) -> Result<HttpResponse, AppError> {
     if q.len() > MAX_QUERY {
         return Err(AppError::BadRequest(format!(
             "Search for at most {MAX_QUERY} bytes."
         )));
     }
     let body = XssPage {
-        ctx: PageCtx::of(&req),
+        ctx: PageCtx::of(req),
         q,
     }
     .render()
