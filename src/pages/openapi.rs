@@ -9,6 +9,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde_json::{Value, json};
 
+use crate::challenges::Challenge;
 use crate::config::Settings;
 use crate::i18n::Lang;
 use crate::web::page::PageCtx;
@@ -260,6 +261,18 @@ fn operation(o: &Operation) -> Value {
         "responses": responses,
         "security": security(o.auth),
     });
+    let parameters: Vec<Value> = path_parameters(o.path)
+        .map(|name| {
+            json!({
+                "name": name, "in": "path", "required": true,
+                "description": "A challenge's id, as GET /lab/progress lists them.",
+                "schema": { "type": "string", "enum": Challenge::ALL.map(Challenge::id) }
+            })
+        })
+        .collect();
+    if !parameters.is_empty() {
+        value["parameters"] = Value::Array(parameters);
+    }
     if let Body::Json(schema) = o.body {
         let schema = json!({ "$ref": format!("#/components/schemas/{schema}") });
         // DRF's views parse a form and multipart as well as JSON, as DRF's default parsers do.
@@ -274,6 +287,12 @@ fn operation(o: &Operation) -> Value {
         };
     }
     value
+}
+
+/// The `{name}` segments of a path (the only ones, today: a challenge's `{id}`).
+fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/')
+        .filter_map(|part| part.strip_prefix('{').and_then(|p| p.strip_suffix('}')))
 }
 
 fn reference(response: &str) -> Value {
